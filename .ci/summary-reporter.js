@@ -1,0 +1,21 @@
+const fs = require('fs');
+const path = require('path');
+
+/** Writes { passed, failed, total } to .test-results/summary.json after each run. */
+class SummaryReporter {
+  constructor(globalConfig) {
+    this.rootDir = globalConfig.rootDir;
+  }
+
+  onRunComplete(_contexts, results) {
+    const passed = results.numPassedTests;
+    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+    const total = results.numTotalTests + results.numRuntimeErrorTestSuites;
+    const summary = { passed, failed, total };
+    const dir = path.join(this.rootDir, '.test-results');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary) + '\n');
+  }
+}
+
+module.exports = SummaryReporter;

@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: {
+    // isolatedModules is set through the inline tsconfig override (merged over tsconfig.json):
+    // the ts-jest option of the same name is deprecated in ts-jest 29.4.
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
+  },
+  testTimeout: 60000,
+  reporters: ['default', '<rootDir>/.ci/summary-reporter.js'],
+};

@@ -1,0 +1,73 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { CONSISTENT_MESSAGING_OPTIONS } from './consistent-messaging.constants';
+import { MessagingExplorer } from './discovery/messaging.explorer';
+import type { ResolvedMessagingOptions } from './interfaces/consistent-messaging-options.interface';
+import { OutboxSubscriber } from './outbox/outbox.subscriber';
+import { HandlerRegistry } from './pipeline/handler.registry';
+import { DispatchMarker } from './relay/dispatch-marker';
+import { OutboxSweeper } from './relay/outbox.sweeper';
+import { MessagingTablesChecker } from './storage/messaging-tables.checker';
+import { EndpointWorker } from './transport/endpoint.worker';
+import { ProducerConnection } from './transport/producer-connection';
+import { QueueRegistry } from './transport/queue.registry';
+import { SubscriptionRegistry } from './transport/subscription.registry';
+
+/**
+ * Starts the endpoint in order (tables, subscriber, handlers, Redis, subscriptions, worker, sweeper)
+ * and stops it in reverse on shutdown: no new jobs, in-flight ones finished, marks flushed,
+ * connections closed, all before TypeORM closes its data source.
+ */
+@Injectable()
+export class ConsistentMessagingLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
+{
+  private readonly logger = new Logger('ConsistentMessaging');
+
+  constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly tables: MessagingTablesChecker,
+    private readonly subscriber: OutboxSubscriber,
+    private readonly explorer: MessagingExplorer,
+    private readonly handlers: HandlerRegistry,
+    private readonly connection: ProducerConnection,
+    private readonly subscriptions: SubscriptionRegistry,
+    private readonly worker: EndpointWorker,
+    private readonly sweeper: OutboxSweeper,
+    private readonly marker: DispatchMarker,
+    private readonly queues: QueueRegistry,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.tables.ensure();
+    this.subscriber.register();
+    this.explorer.explore();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.connection.connect();
+    if (this.options.consume) {
+      await this.subscriptions.announce(this.handlers.types());
+      this.worker.start();
+    }
+    this.sweeper.start();
+    this.logger.log(
+      `Endpoint "${this.options.endpoint}" started (${this.handlers.types().length} message type(s)` +
+        `${this.options.consume ? '' : ', producer only'})`,
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.worker.close();
+    await this.sweeper.stop();
+    await this.marker.flush();
+    await this.queues.close();
+    await this.connection.close();
+  }
+}

@@ -1,0 +1,33 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { MESSAGING_DATA_SOURCE } from './consistent-messaging.constants';
+import type { ConsistentMessagingModuleOptions } from './interfaces/consistent-messaging-options.interface';
+
+/** Options read when the module is defined, so they can pick providers. */
+export interface ConsistentMessagingExtras {
+  /** Register the module globally, so MessagePublisher can be injected anywhere. Default true. */
+  isGlobal?: boolean;
+  /** Name of the TypeORM data source (as given to `TypeOrmModule`) holding the outbox and inbox. Default: the default one. */
+  dataSource?: string;
+}
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
+  new ConfigurableModuleBuilder<ConsistentMessagingModuleOptions>({
+    moduleName: 'ConsistentMessaging',
+  })
+    .setClassMethodName('forRoot')
+    .setExtras<ConsistentMessagingExtras>({ isGlobal: true }, (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      providers: [
+        ...(definition.providers ?? []),
+        { provide: MESSAGING_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      ],
+    }))
+    .build();
+
+/** Options of `ConsistentMessagingModule.forRoot()`. */
+export type ConsistentMessagingRootOptions = typeof OPTIONS_TYPE;
+
+/** Options of `ConsistentMessagingModule.forRootAsync()`: useFactory/useClass/useExisting, inject, imports. */
+export type ConsistentMessagingAsyncOptions = typeof ASYNC_OPTIONS_TYPE;

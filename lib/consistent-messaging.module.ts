@@ -1,0 +1,69 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CONSISTENT_MESSAGING_OPTIONS } from './consistent-messaging.constants';
+import { ConsistentMessagingLifecycle } from './consistent-messaging.lifecycle';
+import {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN,
+} from './consistent-messaging.module-definition';
+import { resolveMessagingOptions } from './consistent-messaging.options';
+import { DeadLetterQueue } from './dead-letters/dead-letter.queue';
+import { MessagingExplorer } from './discovery/messaging.explorer';
+import { FaultInjector } from './faults/fault-injector';
+import { InboxStore } from './inbox/inbox.store';
+import type { ConsistentMessagingModuleOptions } from './interfaces/consistent-messaging-options.interface';
+import { OutboxStore } from './outbox/outbox.store';
+import { OutboxSubscriber } from './outbox/outbox.subscriber';
+import { ConsistentMessagePipeline } from './pipeline/consistent-message.pipeline';
+import { HandlerRegistry } from './pipeline/handler.registry';
+import { MessagePublisher } from './publisher/message.publisher';
+import { DispatchMarker } from './relay/dispatch-marker';
+import { OutboxRelay } from './relay/outbox.relay';
+import { OutboxSweeper } from './relay/outbox.sweeper';
+import { MessagingTablesChecker } from './storage/messaging-tables.checker';
+import { EndpointWorker } from './transport/endpoint.worker';
+import { MessageDispatcher } from './transport/message.dispatcher';
+import { ProducerConnection } from './transport/producer-connection';
+import { QueueRegistry } from './transport/queue.registry';
+import { SubscriptionRegistry } from './transport/subscription.registry';
+import { UnitOfWorkHost } from './unit-of-work/unit-of-work.host';
+import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
+
+/**
+ * Consistent messaging for one endpoint per application. Import next to TypeOrmModule:
+ * `ConsistentMessagingModule.forRoot({ endpoint: 'orders', redis: { host, port } })`.
+ * Global by default (`isGlobal: false` to turn that off).
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: CONSISTENT_MESSAGING_OPTIONS,
+      useFactory: (options: ConsistentMessagingModuleOptions) => resolveMessagingOptions(options),
+      inject: [MODULE_OPTIONS_TOKEN],
+    },
+    FaultInjector,
+    MessagingTablesChecker,
+    OutboxStore,
+    InboxStore,
+    OutboxSubscriber,
+    UnitOfWorkRunner,
+    UnitOfWorkHost,
+    ProducerConnection,
+    QueueRegistry,
+    SubscriptionRegistry,
+    MessageDispatcher,
+    DispatchMarker,
+    OutboxRelay,
+    OutboxSweeper,
+    HandlerRegistry,
+    ConsistentMessagePipeline,
+    EndpointWorker,
+    MessagingExplorer,
+    MessagePublisher,
+    DeadLetterQueue,
+    ConsistentMessagingLifecycle,
+  ],
+  exports: [MessagePublisher, UnitOfWorkHost, DeadLetterQueue, OutboxSweeper],
+})
+export class ConsistentMessagingModule extends ConfigurableModuleClass {}

@@ -1,0 +1,91 @@
+import { InvalidMessagingOptionsError } from './errors/invalid-messaging-options.error';
+import type {
+  ConsistentMessagingModuleOptions,
+  ResolvedMessagingOptions,
+} from './interfaces/consistent-messaging-options.interface';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const TABLE_PREFIX = /^[A-Za-z0-9_]*$/;
+
+/** Applies defaults and checks every option; throws one error that lists all problems. */
+export function resolveMessagingOptions(
+  options: ConsistentMessagingModuleOptions | undefined,
+): ResolvedMessagingOptions {
+  const given = options ?? ({} as ConsistentMessagingModuleOptions);
+  const resolved: ResolvedMessagingOptions = {
+    endpoint: given.endpoint,
+    redis: given.redis,
+    tablePrefix: given.tablePrefix ?? 'cm_',
+    createTables: given.createTables ?? false,
+    queuePrefix: given.queuePrefix ?? 'cm',
+    consume: given.consume ?? true,
+    concurrency: given.concurrency ?? 16,
+    retry: {
+      attempts: given.retry?.attempts ?? 5,
+      backoff: given.retry?.backoff ?? { type: 'exponential', delay: 1000 },
+    },
+    lockDurationMs: given.lockDurationMs ?? 30000,
+    keepCompletedJobs: given.keepCompletedJobs ?? 1000,
+    relay: {
+      sweepIntervalMs: given.relay?.sweepIntervalMs ?? 1000,
+      sweepBatchSize: given.relay?.sweepBatchSize ?? 500,
+      sweepDelayMs: given.relay?.sweepDelayMs ?? 5000,
+      markBatchSize: given.relay?.markBatchSize ?? 200,
+      markIntervalMs: given.relay?.markIntervalMs ?? 20,
+      subscriptionCacheMs: given.relay?.subscriptionCacheMs ?? 2000,
+    },
+    faultHooks: given.faultHooks ?? {},
+  };
+  const problems = findProblems(resolved);
+  if (problems.length > 0) throw new InvalidMessagingOptionsError(problems);
+  return resolved;
+}
+
+function findProblems(options: ResolvedMessagingOptions): string[] {
+  const problems: string[] = [];
+  if (typeof options.endpoint !== 'string' || !NAME.test(options.endpoint)) {
+    problems.push(
+      `endpoint: give this endpoint's name, letters, digits, ".", "_" or "-" (got ${show(options.endpoint)})`,
+    );
+  }
+  if (typeof options.redis !== 'object' || options.redis === null) {
+    problems.push(
+      `redis: give the Redis connection, e.g. { host: '127.0.0.1', port: 6379 } (got ${show(options.redis)})`,
+    );
+  }
+  if (!TABLE_PREFIX.test(options.tablePrefix)) {
+    problems.push(`tablePrefix: letters, digits and "_" only (got ${show(options.tablePrefix)})`);
+  }
+  if (!NAME.test(options.queuePrefix) || options.queuePrefix.includes(':')) {
+    problems.push(
+      `queuePrefix: letters, digits, ".", "_" or "-" (got ${show(options.queuePrefix)})`,
+    );
+  }
+  const integers: [string, number, number][] = [
+    ['concurrency', options.concurrency, 1],
+    ['retry.attempts', options.retry.attempts, 1],
+    ['retry.backoff.delay', options.retry.backoff?.delay, 0],
+    ['lockDurationMs', options.lockDurationMs, 1000],
+    ['keepCompletedJobs', options.keepCompletedJobs, 0],
+    ['relay.sweepIntervalMs', options.relay.sweepIntervalMs, 10],
+    ['relay.sweepBatchSize', options.relay.sweepBatchSize, 1],
+    ['relay.sweepDelayMs', options.relay.sweepDelayMs, 0],
+    ['relay.markBatchSize', options.relay.markBatchSize, 1],
+    ['relay.markIntervalMs', options.relay.markIntervalMs, 0],
+    ['relay.subscriptionCacheMs', options.relay.subscriptionCacheMs, 0],
+  ];
+  for (const [name, value, min] of integers) {
+    if (!Number.isInteger(value) || value < min)
+      problems.push(`${name}: an integer >= ${min} (got ${show(value)})`);
+  }
+  if (!['exponential', 'fixed'].includes(options.retry.backoff?.type)) {
+    problems.push(
+      `retry.backoff.type: 'exponential' or 'fixed' (got ${show(options.retry.backoff?.type)})`,
+    );
+  }
+  return problems;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}

@@ -1,0 +1,9 @@
+export class NoActiveUnitOfWorkError extends Error {
+  constructor(action: string) {
+    super(
+      `Cannot ${action} outside a unit of work. Publish from a @ConsistentHandler() method, or from a ` +
+        `method decorated with @Outbox(), so the message is written to the outbox in the same transaction.`,
+    );
+    this.name = 'NoActiveUnitOfWorkError';
+  }
+}

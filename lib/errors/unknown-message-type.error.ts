@@ -1,0 +1,7 @@
+/** No handler of this endpoint handles the type. Dead-lettered at once. */
+export class UnknownMessageTypeError extends Error {
+  constructor(endpoint: string, type: string) {
+    super(`Endpoint "${endpoint}" has no handler for message type "${type}".`);
+    this.name = 'UnknownMessageTypeError';
+  }
+}

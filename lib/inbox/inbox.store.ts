@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { QueryFailedError, type QueryRunner } from 'typeorm';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { messagingTableNames } from '../storage/messaging-schema';
+
+const DUPLICATE_KEY = 1062;
+
+/** SQL access to the inbox table: one row per (endpoint, message id) handled. */
+@Injectable()
+export class InboxStore {
+  private readonly table: string;
+
+  constructor(@Inject(CONSISTENT_MESSAGING_OPTIONS) options: ResolvedMessagingOptions) {
+    this.table = `\`${messagingTableNames(options.tablePrefix).inbox}\``;
+  }
+
+  /**
+   * Records the message in the caller's transaction. Returns false if the endpoint already handled
+   * it. A concurrent copy waits on the row lock until the first transaction ends, then sees the
+   * duplicate (first committed) or records it (first rolled back).
+   */
+  async tryRecord(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    messageId: string,
+    type: string,
+  ): Promise<boolean> {
+    try {
+      await queryRunner.query(
+        `INSERT INTO ${this.table} (endpoint, message_id, message_type) VALUES (?, ?, ?)`,
+        [endpoint, messageId, type],
+      );
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { errno?: number } | undefined;
+  return driverError?.errno === DUPLICATE_KEY;
+}

@@ -1,0 +1,41 @@
+export { ConsistentMessagingModule } from './consistent-messaging.module';
+export type {
+  ConsistentMessagingModuleOptions,
+  RelayOptions,
+  RetryOptions,
+} from './interfaces/consistent-messaging-options.interface';
+export type {
+  ConsistentMessagingAsyncOptions,
+  ConsistentMessagingExtras,
+  ConsistentMessagingRootOptions,
+} from './consistent-messaging.module-definition';
+export { ConsistentHandler } from './decorators/consistent-handler.decorator';
+export { Outbox } from './decorators/outbox.decorator';
+export { Message } from './messages/message.decorator';
+export { messageTypeOf } from './messages/message-type';
+export { MessagePublisher } from './publisher/message.publisher';
+export { MessageContext } from './pipeline/message-context';
+export { UnitOfWorkHost } from './unit-of-work/unit-of-work.host';
+export { raiseDomainEvent } from './outbox/domain-events';
+export { DeadLetterQueue } from './dead-letters/dead-letter.queue';
+export type { DeadLetter } from './dead-letters/dead-letter.interface';
+export { OutboxSweeper } from './relay/outbox.sweeper';
+export type { MessageClass } from './interfaces/message-class.interface';
+export type { MessageEnvelope, MessageHeaders } from './interfaces/message-envelope.interface';
+export type { PublishOptions } from './interfaces/publish-options.interface';
+export type { FaultContext, FaultHooks, FaultPoint } from './faults/fault-hooks.interface';
+export { createMessagingMigration } from './storage/messaging.migration';
+export {
+  createMessagingEntities,
+  type InboxRecord,
+  type OutboxRecord,
+} from './storage/messaging-entities';
+export { createMessagingTablesSql, messagingTableNames } from './storage/messaging-schema';
+export { InvalidMessagingOptionsError } from './errors/invalid-messaging-options.error';
+export { NoActiveUnitOfWorkError } from './errors/no-active-unit-of-work.error';
+export { NotAMessageError } from './errors/not-a-message.error';
+export { MissingMessagingTablesError } from './errors/missing-messaging-tables.error';
+export { MalformedMessageError } from './errors/malformed-message.error';
+export { UnknownMessageTypeError } from './errors/unknown-message-type.error';
+export { InvalidHandlerError } from './errors/invalid-handler.error';
+export { UnitOfWorkNotWiredError } from './errors/unit-of-work-not-wired.error';

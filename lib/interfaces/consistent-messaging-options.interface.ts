@@ -1,0 +1,70 @@
+import type { RedisOptions } from 'ioredis';
+import type { FaultHooks } from '../faults/fault-hooks.interface';
+
+export interface RetryOptions {
+  /** Attempts in all, the first included, before a message becomes a dead letter. Default 5. */
+  attempts?: number;
+  /** BullMQ backoff between attempts. Default exponential from 1000 ms. */
+  backoff?: { type: 'exponential' | 'fixed'; delay: number };
+}
+
+export interface RelayOptions {
+  /** How often each instance sweeps the outbox for rows left undispatched. Default 1000 ms. */
+  sweepIntervalMs?: number;
+  /** Rows claimed per sweep transaction. Default 500. */
+  sweepBatchSize?: number;
+  /**
+   * Age a row must reach before the sweeper takes it, so it does not race the dispatch right after
+   * commit. Default 5000 ms.
+   */
+  sweepDelayMs?: number;
+  /** Dispatched marks are written in batches of at most this many ids. Default 200. */
+  markBatchSize?: number;
+  /** Longest time a dispatched mark waits for its batch. Default 20 ms. */
+  markIntervalMs?: number;
+  /** How long a list of event subscribers read from Redis is reused. Default 2000 ms. */
+  subscriptionCacheMs?: number;
+}
+
+export interface ConsistentMessagingModuleOptions {
+  /** Name of this endpoint: its queue, its inbox records and the origin of what it sends. Required. */
+  endpoint: string;
+  /** Redis connection for BullMQ (host, port, password, db, tls…). Required. */
+  redis: RedisOptions;
+  /** Prefix of the outbox and inbox table names. Default `cm_`. */
+  tablePrefix?: string;
+  /** Create the tables at startup if they are missing (for development and tests). Default false. */
+  createTables?: boolean;
+  /** BullMQ key prefix in Redis. Default `cm`. */
+  queuePrefix?: string;
+  /** Consume this endpoint's queue in this process. Set false for a producer-only instance. Default true. */
+  consume?: boolean;
+  /** Messages handled at once by this process. Default 16. */
+  concurrency?: number;
+  /** Retry policy of this endpoint's handlers. */
+  retry?: RetryOptions;
+  /** How long a job is locked by a worker before it counts as stalled and is redelivered. Default 30000 ms. */
+  lockDurationMs?: number;
+  /** Completed jobs BullMQ keeps per queue (the inbox is what deduplicates). Default 1000. */
+  keepCompletedJobs?: number;
+  /** Outbox relay tuning. */
+  relay?: RelayOptions;
+  /** Named failure points, for fault-injection tests only. */
+  faultHooks?: FaultHooks;
+}
+
+/** Options after defaults are applied and validated. */
+export interface ResolvedMessagingOptions {
+  endpoint: string;
+  redis: RedisOptions;
+  tablePrefix: string;
+  createTables: boolean;
+  queuePrefix: string;
+  consume: boolean;
+  concurrency: number;
+  retry: Required<RetryOptions>;
+  lockDurationMs: number;
+  keepCompletedJobs: number;
+  relay: Required<RelayOptions>;
+  faultHooks: FaultHooks;
+}

@@ -1,0 +1,104 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, QueryRunner } from 'typeorm';
+import {
+  CONSISTENT_MESSAGING_OPTIONS,
+  MESSAGING_DATA_SOURCE,
+} from '../consistent-messaging.constants';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import type { MessageHeaders } from '../interfaces/message-envelope.interface';
+import { messagingTableNames } from '../storage/messaging-schema';
+import type { OutboxMessage } from './outbox-message.interface';
+
+interface OutboxRow {
+  message_id: string;
+  message_type: string;
+  destination: string | null;
+  payload: string;
+  headers: string;
+}
+
+const COLUMNS = 'message_id, message_type, destination, payload, headers';
+
+/** SQL access to the outbox table (MySQL / MariaDB dialect). */
+@Injectable()
+export class OutboxStore {
+  private readonly table: string;
+
+  constructor(
+    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) options: ResolvedMessagingOptions,
+  ) {
+    this.table = `\`${messagingTableNames(options.tablePrefix).outbox}\``;
+  }
+
+  /** Writes messages with one multi-row INSERT in the caller's transaction. */
+  async insert(queryRunner: QueryRunner, messages: OutboxMessage[]): Promise<void> {
+    const values: unknown[] = [];
+    for (const message of messages) {
+      values.push(
+        message.id,
+        message.type,
+        message.destination,
+        message.payload,
+        JSON.stringify(message.headers),
+        message.headers.originEndpoint,
+        message.headers.causationId,
+        message.headers.correlationId,
+      );
+    }
+    const row = '(?, ?, ?, ?, ?, ?, ?, ?)';
+    await queryRunner.query(
+      `INSERT INTO ${this.table} (${COLUMNS}, origin_endpoint, causation_id, correlation_id)
+       VALUES ${messages.map(() => row).join(', ')}`,
+      values,
+    );
+  }
+
+  /** Marks messages dispatched; rows already marked are left as they are. */
+  async markDispatched(messageIds: string[], queryRunner?: QueryRunner): Promise<void> {
+    if (messageIds.length === 0) return;
+    await (queryRunner ?? this.dataSource).query(
+      `UPDATE ${this.table} SET dispatched_at = NOW(3)
+       WHERE message_id IN (${messageIds.map(() => '?').join(', ')}) AND dispatched_at IS NULL`,
+      messageIds,
+    );
+  }
+
+  /**
+   * Locks up to `limit` pending rows older than `minAgeMs`, oldest first, skipping rows another
+   * instance holds. The caller's transaction keeps the lock until it marks and commits.
+   */
+  async claimPending(
+    queryRunner: QueryRunner,
+    limit: number,
+    minAgeMs: number,
+  ): Promise<OutboxMessage[]> {
+    const rows: OutboxRow[] = await queryRunner.query(
+      `SELECT ${COLUMNS} FROM ${this.table}
+       WHERE dispatched_at IS NULL AND created_at <= NOW(3) - INTERVAL ? MICROSECOND
+       ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+      [minAgeMs * 1000, limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  /** Pending messages an endpoint wrote while handling one incoming message. */
+  async findPendingCausedBy(causationId: string, originEndpoint: string): Promise<OutboxMessage[]> {
+    const rows: OutboxRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM ${this.table}
+       WHERE causation_id = ? AND origin_endpoint = ? AND dispatched_at IS NULL ORDER BY id`,
+      [causationId, originEndpoint],
+    );
+    return rows.map(toMessage);
+  }
+}
+
+function toMessage(row: OutboxRow): OutboxMessage {
+  return {
+    id: row.message_id,
+    type: row.message_type,
+    destination: row.destination,
+    payload: row.payload,
+    headers: JSON.parse(row.headers) as MessageHeaders,
+  };
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type {
+  DataSource,
+  EntitySubscriberInterface,
+  InsertEvent,
+  ObjectLiteral,
+  QueryRunner,
+  TransactionCommitEvent,
+  UpdateEvent,
+} from 'typeorm';
+import { MESSAGING_DATA_SOURCE } from '../consistent-messaging.constants';
+import { FaultInjector } from '../faults/fault-injector';
+import { unitOfWorkOf } from '../unit-of-work/unit-of-work.storage';
+import { pullDomainEvents } from './domain-events';
+import { OutboxStore } from './outbox.store';
+
+/**
+ * Writes a unit of work's messages to the outbox inside its transaction, just before the outermost
+ * COMMIT, and collects domain events raised by entities saved in it.
+ */
+@Injectable()
+export class OutboxSubscriber implements EntitySubscriberInterface {
+  constructor(
+    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly store: OutboxStore,
+    private readonly faults: FaultInjector,
+  ) {}
+
+  register(): void {
+    if (!this.dataSource.subscribers.includes(this)) this.dataSource.subscribers.push(this);
+  }
+
+  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    const unitOfWork = unitOfWorkOf(event.queryRunner);
+    if (!unitOfWork?.committing) return;
+    const messages = unitOfWork.takePending();
+    if (messages.length > 0) await this.store.insert(event.queryRunner, messages);
+    await this.faults.at('beforeCommit', {
+      messageIds: unitOfWork.written.map((message) => message.id),
+      incomingMessageId: unitOfWork.incoming?.id,
+    });
+  }
+
+  afterInsert(event: InsertEvent<ObjectLiteral>): void {
+    this.collect(event.queryRunner, event.entity);
+  }
+
+  afterUpdate(event: UpdateEvent<ObjectLiteral>): void {
+    this.collect(event.queryRunner, event.entity);
+  }
+
+  private collect(queryRunner: QueryRunner, entity: ObjectLiteral | undefined): void {
+    const unitOfWork = unitOfWorkOf(queryRunner);
+    if (!unitOfWork || !entity) return;
+    for (const { event, options } of pullDomainEvents(entity))
+      unitOfWork.record(event, null, options);
+  }
+}

@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { FaultInjector } from '../faults/fault-injector';
+import { InboxStore } from '../inbox/inbox.store';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import { toMessageInstance } from '../messages/message-type';
+import { OutboxStore } from '../outbox/outbox.store';
+import { OutboxRelay } from '../relay/outbox.relay';
+import { UnitOfWorkRunner } from '../unit-of-work/unit-of-work.runner';
+import type { RegisteredHandler } from './handler.registry';
+import { MessageContext } from './message-context';
+
+export type PipelineOutcome = 'handled' | 'duplicate';
+
+/**
+ * The consistent pipeline for one incoming message:
+ * 1. begin; record (endpoint, message id) in the inbox: a duplicate stops here;
+ * 2. run every handler of the type with the transactional EntityManager;
+ * 3. write outgoing messages to the outbox; commit;
+ * 4. dispatch them; the caller acknowledges the job last.
+ * A duplicate re-dispatches what the first run left pending, unchanged.
+ */
+@Injectable()
+export class ConsistentMessagePipeline {
+  constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly runner: UnitOfWorkRunner,
+    private readonly inbox: InboxStore,
+    private readonly outbox: OutboxStore,
+    private readonly relay: OutboxRelay,
+    private readonly faults: FaultInjector,
+  ) {}
+
+  async handle(
+    envelope: MessageEnvelope,
+    payload: object,
+    handlers: RegisteredHandler[],
+  ): Promise<PipelineOutcome> {
+    const { result: isNew, committed } = await this.runner.run(envelope, async (unitOfWork) => {
+      const recorded = await this.inbox.tryRecord(
+        unitOfWork.queryRunner,
+        this.options.endpoint,
+        envelope.id,
+        envelope.type,
+      );
+      if (!recorded) return false;
+      const context = new MessageContext(envelope.id, envelope.type, envelope.headers, unitOfWork);
+      for (const handler of handlers) {
+        // Each handler gets its own copy, so one cannot change what the next one sees.
+        const copy = handlers.length === 1 ? payload : structuredClone(payload);
+        await handler.invoke(toMessageInstance(handler.messageClass, copy), context);
+      }
+      return true;
+    });
+    if (!isNew) {
+      await this.relay.dispatchCommitted(
+        await this.outbox.findPendingCausedBy(envelope.id, this.options.endpoint),
+        envelope.id,
+      );
+      return 'duplicate';
+    }
+    await this.relay.dispatchCommitted(committed, envelope.id);
+    await this.faults.at('afterMarkBeforeAck', {
+      messageIds: committed.map((message) => message.id),
+      incomingMessageId: envelope.id,
+    });
+    return 'handled';
+  }
+}

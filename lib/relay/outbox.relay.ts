@@ -1,0 +1,36 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { FaultInjector } from '../faults/fault-injector';
+import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { MessageDispatcher } from '../transport/message.dispatcher';
+import { DispatchMarker } from './dispatch-marker';
+
+/**
+ * Dispatches committed outbox messages at once, for low latency. If Redis fails, the messages stay
+ * pending in the outbox and the sweeper dispatches them later: nothing is lost and nothing throws.
+ */
+@Injectable()
+export class OutboxRelay {
+  private readonly logger = new Logger('ConsistentMessaging');
+
+  constructor(
+    private readonly dispatcher: MessageDispatcher,
+    private readonly marker: DispatchMarker,
+    private readonly faults: FaultInjector,
+  ) {}
+
+  async dispatchCommitted(messages: OutboxMessage[], incomingMessageId?: string): Promise<void> {
+    const messageIds = messages.map((message) => message.id);
+    await this.faults.at('afterCommitBeforeDispatch', { messageIds, incomingMessageId });
+    if (messages.length === 0) return;
+    try {
+      await this.dispatcher.dispatch(messages);
+    } catch (error) {
+      this.logger.warn(
+        `Dispatch of ${messages.length} message(s) failed, left for the sweeper: ${(error as Error).message}`,
+      );
+      return;
+    }
+    await this.faults.at('afterDispatchBeforeMark', { messageIds, incomingMessageId });
+    this.marker.mark(messageIds);
+  }
+}

@@ -1,0 +1,67 @@
+import { EntitySchema } from 'typeorm';
+import { messagingTableNames } from './messaging-schema';
+
+/** A row of the outbox table, for reading it with TypeORM. */
+export interface OutboxRecord {
+  id: string;
+  messageId: string;
+  messageType: string;
+  destination: string | null;
+  payload: string;
+  headers: string;
+  originEndpoint: string;
+  causationId: string | null;
+  correlationId: string;
+  createdAt: Date;
+  dispatchedAt: Date | null;
+}
+
+/** A row of the inbox table: one message handled by one endpoint. */
+export interface InboxRecord {
+  endpoint: string;
+  messageId: string;
+  messageType: string;
+  processedAt: Date;
+}
+
+/**
+ * TypeORM entities mapping the two tables, to query them with repositories. Optional: the library
+ * itself uses plain SQL on its hot path. Create the tables with the migration, not `synchronize`.
+ */
+export function createMessagingEntities(tablePrefix = 'cm_'): {
+  OutboxRecord: EntitySchema<OutboxRecord>;
+  InboxRecord: EntitySchema<InboxRecord>;
+} {
+  const tables = messagingTableNames(tablePrefix);
+  return {
+    OutboxRecord: new EntitySchema<OutboxRecord>({
+      name: `${tablePrefix}OutboxRecord`,
+      tableName: tables.outbox,
+      synchronize: false,
+      columns: {
+        id: { type: 'bigint', primary: true, generated: 'increment', unsigned: true },
+        messageId: { name: 'message_id', type: 'varchar', length: 64 },
+        messageType: { name: 'message_type', type: 'varchar', length: 255 },
+        destination: { type: 'varchar', length: 255, nullable: true },
+        payload: { type: 'longtext' },
+        headers: { type: 'text' },
+        originEndpoint: { name: 'origin_endpoint', type: 'varchar', length: 255 },
+        causationId: { name: 'causation_id', type: 'varchar', length: 64, nullable: true },
+        correlationId: { name: 'correlation_id', type: 'varchar', length: 64 },
+        createdAt: { name: 'created_at', type: 'datetime', precision: 3 },
+        dispatchedAt: { name: 'dispatched_at', type: 'datetime', precision: 3, nullable: true },
+      },
+    }),
+    InboxRecord: new EntitySchema<InboxRecord>({
+      name: `${tablePrefix}InboxRecord`,
+      tableName: tables.inbox,
+      synchronize: false,
+      columns: {
+        endpoint: { type: 'varchar', length: 191, primary: true },
+        messageId: { name: 'message_id', type: 'varchar', length: 64, primary: true },
+        messageType: { name: 'message_type', type: 'varchar', length: 255 },
+        processedAt: { name: 'processed_at', type: 'datetime', precision: 3 },
+      },
+    }),
+  };
+}

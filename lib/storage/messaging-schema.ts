@@ -1,0 +1,50 @@
+/** Names of the tables for a prefix. */
+export function messagingTableNames(prefix: string): { outbox: string; inbox: string } {
+  return { outbox: `${prefix}outbox`, inbox: `${prefix}inbox` };
+}
+
+/**
+ * DDL accepted by MySQL 8 and MariaDB 10.6+. Indexes:
+ * - outbox `ix_pending (dispatched_at, id)`: the sweeper's claim reads only pending rows in id order,
+ *   and cleanup reads only dispatched rows older than a date; neither scans the table.
+ * - outbox `ix_causation`: finds what a message caused, to re-dispatch it when a duplicate arrives.
+ * - outbox `ix_correlation`: every message of one business process.
+ * - inbox primary key `(endpoint, message_id)`: the duplicate check is the insert itself.
+ * - inbox `ix_processed_at`: cleanup by age.
+ */
+export function createMessagingTablesSql(prefix: string): string[] {
+  const { outbox, inbox } = messagingTableNames(prefix);
+  return [
+    `CREATE TABLE IF NOT EXISTS \`${outbox}\` (
+      \`id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+      \`message_id\` VARCHAR(64) NOT NULL,
+      \`message_type\` VARCHAR(255) NOT NULL,
+      \`destination\` VARCHAR(255) NULL,
+      \`payload\` LONGTEXT NOT NULL,
+      \`headers\` TEXT NOT NULL,
+      \`origin_endpoint\` VARCHAR(255) NOT NULL,
+      \`causation_id\` VARCHAR(64) NULL,
+      \`correlation_id\` VARCHAR(64) NOT NULL,
+      \`created_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      \`dispatched_at\` DATETIME(3) NULL,
+      PRIMARY KEY (\`id\`),
+      UNIQUE KEY \`ux_message_id\` (\`message_id\`),
+      KEY \`ix_pending\` (\`dispatched_at\`, \`id\`),
+      KEY \`ix_causation\` (\`causation_id\`),
+      KEY \`ix_correlation\` (\`correlation_id\`, \`id\`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    `CREATE TABLE IF NOT EXISTS \`${inbox}\` (
+      \`endpoint\` VARCHAR(191) NOT NULL,
+      \`message_id\` VARCHAR(64) NOT NULL,
+      \`message_type\` VARCHAR(255) NOT NULL,
+      \`processed_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      PRIMARY KEY (\`endpoint\`, \`message_id\`),
+      KEY \`ix_processed_at\` (\`processed_at\`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+  ];
+}
+
+export function dropMessagingTablesSql(prefix: string): string[] {
+  const { outbox, inbox } = messagingTableNames(prefix);
+  return [`DROP TABLE IF EXISTS \`${inbox}\``, `DROP TABLE IF EXISTS \`${outbox}\``];
+}

@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { MalformedMessageError } from '../errors/malformed-message.error';
+import { UnknownMessageTypeError } from '../errors/unknown-message-type.error';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import {
+  ConsistentMessagePipeline,
+  type PipelineOutcome,
+} from '../pipeline/consistent-message.pipeline';
+import { HandlerRegistry } from '../pipeline/handler.registry';
+import { parseEnvelope } from './envelope.parser';
+
+/**
+ * Consumes this endpoint's queue. The job completes (is acknowledged) only when the pipeline has
+ * committed and dispatched; a handler error fails the attempt and BullMQ retries with backoff; the
+ * last failure, or bad input at once, leaves the job in the failed set: the dead letters.
+ */
+@Injectable()
+export class EndpointWorker {
+  private readonly logger = new Logger('ConsistentMessaging');
+  private worker: Worker<MessageEnvelope, PipelineOutcome> | undefined;
+
+  constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly handlers: HandlerRegistry,
+    private readonly pipeline: ConsistentMessagePipeline,
+  ) {}
+
+  start(): void {
+    const { endpoint, redis, queuePrefix, concurrency, lockDurationMs } = this.options;
+    this.worker = new Worker<MessageEnvelope, PipelineOutcome>(
+      endpoint,
+      (job) => this.process(job),
+      {
+        connection: { ...redis, maxRetriesPerRequest: null },
+        prefix: queuePrefix,
+        concurrency,
+        lockDuration: lockDurationMs,
+        stalledInterval: Math.min(30000, lockDurationMs),
+      },
+    );
+    this.worker.on('failed', (job, error) => this.reportFailure(job, error));
+    this.worker.on('error', (error) => this.logger.warn(`Worker "${endpoint}": ${error.message}`));
+  }
+
+  /** Stops taking jobs and waits for the ones in progress. */
+  async close(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+  }
+
+  /** Stops at once without waiting: in-progress jobs stay locked and are redelivered later (tests). */
+  async kill(): Promise<void> {
+    await this.worker?.close(true);
+    this.worker = undefined;
+  }
+
+  private async process(job: Job<MessageEnvelope, PipelineOutcome>): Promise<PipelineOutcome> {
+    let parsed: ReturnType<typeof parseEnvelope>;
+    try {
+      parsed = parseEnvelope(job.data);
+    } catch (error) {
+      throw new UnrecoverableError((error as MalformedMessageError).message);
+    }
+    const handlers = this.handlers.handlersOf(parsed.envelope.type);
+    if (!handlers) {
+      throw new UnrecoverableError(
+        new UnknownMessageTypeError(this.options.endpoint, parsed.envelope.type).message,
+      );
+    }
+    return this.pipeline.handle(parsed.envelope, parsed.payload, handlers);
+  }
+
+  private reportFailure(job: Job<MessageEnvelope> | undefined, error: Error): void {
+    if (!job) return;
+    const final =
+      error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const what = `message ${job.id} (${job.name}) on "${this.options.endpoint}"`;
+    if (final)
+      this.logger.error(
+        `Dead letter: ${what} after ${job.attemptsMade} attempt(s): ${error.message}`,
+      );
+    else
+      this.logger.warn(
+        `Attempt ${job.attemptsMade} of ${what} failed, will retry: ${error.message}`,
+      );
+  }
+}

@@ -1,0 +1,27 @@
+import { MalformedMessageError } from '../errors/malformed-message.error';
+import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+
+/** Checks a job's data is a message envelope and parses its payload; throws MalformedMessageError. */
+export function parseEnvelope(data: unknown): { envelope: MessageEnvelope; payload: object } {
+  if (typeof data !== 'object' || data === null)
+    throw new MalformedMessageError('job data is not an object');
+  const envelope = data as Partial<MessageEnvelope>;
+  for (const field of ['id', 'type', 'payload'] as const) {
+    if (typeof envelope[field] !== 'string' || envelope[field] === '') {
+      throw new MalformedMessageError(`"${field}" must be a non-empty string`);
+    }
+  }
+  if (typeof envelope.headers !== 'object' || envelope.headers === null) {
+    throw new MalformedMessageError('"headers" must be an object');
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(envelope.payload as string);
+  } catch (error) {
+    throw new MalformedMessageError(`payload is not JSON (${(error as Error).message})`);
+  }
+  if (typeof payload !== 'object' || payload === null) {
+    throw new MalformedMessageError('payload is not a JSON object');
+  }
+  return { envelope: envelope as MessageEnvelope, payload };
+}

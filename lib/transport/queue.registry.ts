@@ -1,0 +1,38 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import { ProducerConnection } from './producer-connection';
+
+/** One BullMQ queue per endpoint, created on first use, all on the shared producer connection. */
+@Injectable()
+export class QueueRegistry {
+  private readonly queues = new Map<string, Queue<MessageEnvelope>>();
+  private readonly logger = new Logger('ConsistentMessaging');
+
+  constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly connection: ProducerConnection,
+  ) {}
+
+  queueOf(endpoint: string): Queue<MessageEnvelope> {
+    let queue = this.queues.get(endpoint);
+    if (!queue) {
+      queue = new Queue<MessageEnvelope>(endpoint, {
+        connection: this.connection.client,
+        prefix: this.options.queuePrefix,
+      });
+      queue.on('error', (error: Error) =>
+        this.logger.warn(`Queue "${endpoint}": ${error.message}`),
+      );
+      this.queues.set(endpoint, queue);
+    }
+    return queue;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+}

@@ -1,0 +1,6 @@
+/** Redis keys the library keeps beside BullMQ's, under the same prefix. */
+export const redisKeys = {
+  subscribers: (prefix: string, type: string) => `${prefix}:cm:subscribers:${type}`,
+  endpointTypes: (prefix: string, endpoint: string) => `${prefix}:cm:endpoint-types:${endpoint}`,
+  retryPolicies: (prefix: string) => `${prefix}:cm:retry-policies`,
+};

@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import {
+  CONSISTENT_MESSAGING_OPTIONS,
+  MESSAGING_DATA_SOURCE,
+} from '../consistent-messaging.constants';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { UnitOfWork } from './unit-of-work';
+import { attachUnitOfWork, unitOfWorkStorage } from './unit-of-work.storage';
+
+export interface UnitOfWorkResult<T> {
+  result: T;
+  /** Messages committed to the outbox by this unit; empty when it joined an outer one. */
+  committed: OutboxMessage[];
+}
+
+/** Runs work in one transaction with an outbox buffer; nested calls join the active unit. */
+@Injectable()
+export class UnitOfWorkRunner {
+  constructor(
+    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+  ) {}
+
+  async run<T>(
+    incoming: MessageEnvelope | null,
+    work: (unitOfWork: UnitOfWork) => Promise<T>,
+  ): Promise<UnitOfWorkResult<T>> {
+    const active = unitOfWorkStorage.getStore();
+    if (active) return { result: await work(active), committed: [] };
+
+    const queryRunner = this.dataSource.createQueryRunner();
+    const unitOfWork = new UnitOfWork(queryRunner, this.options.endpoint, incoming);
+    attachUnitOfWork(queryRunner, unitOfWork);
+    try {
+      await queryRunner.startTransaction();
+      const result = await unitOfWorkStorage.run(unitOfWork, () => work(unitOfWork));
+      unitOfWork.committing = true;
+      await queryRunner.commitTransaction();
+      return { result, committed: unitOfWork.written };
+    } catch (error) {
+      if (queryRunner.isTransactionActive)
+        await queryRunner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await queryRunner.release();
+    }
+  }
+}

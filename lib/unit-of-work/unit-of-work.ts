@@ -1,0 +1,65 @@
+import { randomUUID } from 'crypto';
+import type { EntityManager, QueryRunner } from 'typeorm';
+import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import type { PublishOptions } from '../interfaces/publish-options.interface';
+import { messageTypeOfInstance } from '../messages/message-type';
+import type { OutboxMessage } from '../outbox/outbox-message.interface';
+
+/**
+ * One transaction and the messages recorded in it. Messages are buffered here and written to the
+ * outbox by the outbox subscriber just before the outermost COMMIT.
+ */
+export class UnitOfWork {
+  /** Recorded, not yet written to the outbox. */
+  readonly pending: OutboxMessage[] = [];
+  /** Written to the outbox in this transaction; dispatched once it commits. */
+  readonly written: OutboxMessage[] = [];
+  /** Set right before the outermost commit, so savepoint releases do not flush. */
+  committing = false;
+  private correlationId: string | null;
+
+  constructor(
+    readonly queryRunner: QueryRunner,
+    readonly endpoint: string,
+    readonly incoming: MessageEnvelope | null,
+  ) {
+    this.correlationId = incoming?.headers.correlationId ?? null;
+  }
+
+  get manager(): EntityManager {
+    return this.queryRunner.manager;
+  }
+
+  /** Buffers a message; returns its id. */
+  record(message: object, destination: string | null, options: PublishOptions = {}): string {
+    if (destination !== null && (typeof destination !== 'string' || destination.trim() === '')) {
+      throw new TypeError(
+        'send() needs the name of the destination endpoint as its first argument',
+      );
+    }
+    const type = messageTypeOfInstance(message);
+    const id = options.messageId ?? randomUUID();
+    this.correlationId ??= id;
+    this.pending.push({
+      id,
+      type,
+      destination,
+      payload: JSON.stringify(message),
+      headers: {
+        ...options.headers,
+        correlationId: this.correlationId,
+        causationId: this.incoming?.id ?? null,
+        originEndpoint: this.endpoint,
+        sentAt: new Date().toISOString(),
+      },
+    });
+    return id;
+  }
+
+  /** Moves the buffered messages to `written`, returning them for the outbox insert. */
+  takePending(): OutboxMessage[] {
+    const taken = this.pending.splice(0, this.pending.length);
+    this.written.push(...taken);
+    return taken;
+  }
+}

@@ -1,0 +1,100 @@
+import {
+  Logger,
+  type DynamicModule,
+  type INestApplication,
+  type LogLevel,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes } from 'crypto';
+import Redis from 'ioredis';
+import { DataSource, type EntitySchema } from 'typeorm';
+import { ConsistentMessagingModule, type ConsistentMessagingModuleOptions } from '../../lib';
+import { db, redis } from './services';
+
+export interface TestEndpointOptions {
+  endpoint: string;
+  /** Table and Redis prefix of the test file; every endpoint of one scenario shares it. */
+  prefix: string;
+  providers?: Provider[];
+  controllers?: Type[];
+  entities?: (Type | EntitySchema)[];
+  imports?: DynamicModule[];
+  messaging?: Partial<ConsistentMessagingModuleOptions>;
+}
+
+/** A unique prefix for one test file's tables and Redis keys. */
+export function uniquePrefix(name: string): string {
+  return `t${randomBytes(3).toString('hex')}_${name}_`;
+}
+
+/** Starts a Nest application for one endpoint against the real MySQL and Redis. */
+export async function startEndpoint(options: TestEndpointOptions): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'mysql',
+        ...db,
+        entities: options.entities ?? [],
+        entityPrefix: options.prefix,
+        synchronize: true,
+      }),
+      ConsistentMessagingModule.forRoot({
+        endpoint: options.endpoint,
+        redis,
+        tablePrefix: options.prefix,
+        queuePrefix: options.prefix.replace(/_+$/, ''),
+        createTables: true,
+        lockDurationMs: 5000,
+        retry: { attempts: 3, backoff: { type: 'fixed', delay: 100 } },
+        relay: { sweepDelayMs: 300, sweepIntervalMs: 100, subscriptionCacheMs: 0 },
+        ...options.messaging,
+      }),
+      ...(options.imports ?? []),
+    ],
+    providers: options.providers ?? [],
+    controllers: options.controllers ?? [],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: quietLogger() });
+  Logger.overrideLogger(quietLogger());
+  await app.init();
+  return app;
+}
+
+function quietLogger(): LogLevel[] {
+  return process.env.TEST_LOGS ? ['log', 'warn', 'error', 'debug'] : ['error'];
+}
+
+/** Drops the prefix's tables and deletes its Redis keys. */
+export async function cleanUp(prefix: string): Promise<void> {
+  const dataSource = new DataSource({ type: 'mysql', ...db });
+  await dataSource.initialize();
+  const tables: { name: string }[] = await dataSource.query(
+    `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?`,
+    [`${prefix.replace(/_/g, '\\_')}%`],
+  );
+  for (const { name } of tables) await dataSource.query(`DROP TABLE IF EXISTS \`${name}\``);
+  await dataSource.destroy();
+  const client = new Redis(redis);
+  const keys = await client.keys(`${prefix.replace(/_+$/, '')}:*`);
+  if (keys.length > 0) await client.del(...keys);
+  await client.quit();
+}
+
+/** Polls until `check` returns true, or fails with `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
