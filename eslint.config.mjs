@@ -6,7 +6,14 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      // the packed-install consumer app's own install and build output, when run by hand
+      'test/package/consumer-app/dist/**',
+      'test/package/consumer-app/node_modules/**',
+    ],
   },
   {
     files: ['lib/**/*.ts', 'test/**/*.ts', 'sample-app/**/*.ts'],

@@ -54,7 +54,7 @@ export class ConsistentMessagingLifecycle
     await this.connection.connect();
     if (this.options.consume) {
       await this.subscriptions.announce(this.handlers.types());
-      this.worker.start();
+      await this.worker.start();
     }
     this.sweeper.start();
     this.logger.log(

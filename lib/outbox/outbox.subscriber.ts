@@ -6,6 +6,8 @@ import type {
   ObjectLiteral,
   QueryRunner,
   TransactionCommitEvent,
+  TransactionRollbackEvent,
+  TransactionStartEvent,
   UpdateEvent,
 } from 'typeorm';
 import { MESSAGING_DATA_SOURCE } from '../consistent-messaging.constants';
@@ -16,7 +18,8 @@ import { OutboxStore } from './outbox.store';
 
 /**
  * Writes a unit of work's messages to the outbox inside its transaction, just before the outermost
- * COMMIT, and collects domain events raised by entities saved in it.
+ * COMMIT, and collects domain events raised by entities saved in it. Messages recorded inside a
+ * savepoint that rolls back are dropped with it.
  */
 @Injectable()
 export class OutboxSubscriber implements EntitySubscriberInterface {
@@ -30,9 +33,19 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     if (!this.dataSource.subscribers.includes(this)) this.dataSource.subscribers.push(this);
   }
 
+  afterTransactionStart(event: TransactionStartEvent): void {
+    unitOfWorkOf(event.queryRunner)?.transactionStarted();
+  }
+
+  beforeTransactionRollback(event: TransactionRollbackEvent): void {
+    const unitOfWork = unitOfWorkOf(event.queryRunner);
+    if (unitOfWork && !unitOfWork.committing) unitOfWork.savepointRolledBack();
+  }
+
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const unitOfWork = unitOfWorkOf(event.queryRunner);
-    if (!unitOfWork?.committing) return;
+    if (!unitOfWork) return;
+    if (!unitOfWork.committing) return unitOfWork.savepointReleased();
     const messages = unitOfWork.takePending();
     if (messages.length > 0) await this.store.insert(event.queryRunner, messages);
     await this.faults.at('beforeCommit', {

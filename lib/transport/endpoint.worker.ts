@@ -28,7 +28,8 @@ export class EndpointWorker {
     private readonly pipeline: ConsistentMessagePipeline,
   ) {}
 
-  start(): void {
+  /** Starts consuming; resolves once both of the worker's Redis connections are up. */
+  async start(): Promise<void> {
     const { endpoint, redis, queuePrefix, concurrency, lockDurationMs } = this.options;
     this.worker = new Worker<MessageEnvelope, PipelineOutcome>(
       endpoint,
@@ -43,6 +44,7 @@ export class EndpointWorker {
     );
     this.worker.on('failed', (job, error) => this.reportFailure(job, error));
     this.worker.on('error', (error) => this.logger.warn(`Worker "${endpoint}": ${error.message}`));
+    await this.worker.waitUntilReady();
   }
 
   /** Stops taking jobs and waits for the ones in progress. */

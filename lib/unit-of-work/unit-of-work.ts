@@ -16,6 +16,9 @@ export class UnitOfWork {
   readonly written: OutboxMessage[] = [];
   /** Set right before the outermost commit, so savepoint releases do not flush. */
   committing = false;
+  private started = false;
+  /** For each open savepoint, how many messages were pending when it began. */
+  private readonly savepoints: number[] = [];
   private correlationId: string | null;
 
   constructor(
@@ -54,6 +57,23 @@ export class UnitOfWork {
       },
     });
     return id;
+  }
+
+  /** A transaction or savepoint began on this unit's connection. */
+  transactionStarted(): void {
+    if (this.started) this.savepoints.push(this.pending.length);
+    this.started = true;
+  }
+
+  /** A savepoint was released: its messages now belong to the enclosing level. */
+  savepointReleased(): void {
+    this.savepoints.pop();
+  }
+
+  /** A savepoint was rolled back: the messages recorded in it are discarded with its changes. */
+  savepointRolledBack(): void {
+    const mark = this.savepoints.pop();
+    if (mark !== undefined) this.pending.splice(mark);
   }
 
   /** Moves the buffered messages to `written`, returning them for the outbox insert. */

@@ -1,0 +1,102 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  ConsistentHandler,
+  ConsistentMessagingModule,
+  MessageContext,
+  MissingMessagingTablesError,
+} from '../../lib';
+import { db, redis } from '../support/services';
+import { cleanUp, uniquePrefix } from '../support/test-endpoint';
+
+class Ping {}
+
+@Injectable()
+class PingHandler {
+  @ConsistentHandler(Ping)
+  handle(_ping: Ping, _context: MessageContext): void {}
+}
+
+const asyncPrefix = uniquePrefix('async');
+
+@Injectable()
+class MessagingConfig {
+  readonly prefix = asyncPrefix;
+}
+
+@Module({ providers: [MessagingConfig], exports: [MessagingConfig] })
+class ConfigModule {}
+
+const typeOrm = (prefix: string) =>
+  TypeOrmModule.forRoot({ type: 'mysql', ...db, entityPrefix: prefix });
+
+async function boot(
+  prefix: string,
+  messaging: ReturnType<typeof ConsistentMessagingModule.forRoot>,
+) {
+  const moduleRef = await Test.createTestingModule({
+    imports: [typeOrm(prefix), messaging],
+    providers: [PingHandler],
+  })
+    .setLogger({ log: () => undefined, error: () => undefined, warn: () => undefined })
+    .compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  try {
+    return await app.init();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+describe('module setup', () => {
+  const prefix = uniquePrefix('setup');
+
+  afterAll(() => cleanUp(prefix));
+
+  it('fails at startup when the tables are missing and may not be created', async () => {
+    const options = {
+      endpoint: 'setup',
+      redis,
+      tablePrefix: prefix,
+      queuePrefix: prefix.slice(0, -1),
+    };
+    await expect(boot(prefix, ConsistentMessagingModule.forRoot(options))).rejects.toThrow(
+      MissingMessagingTablesError,
+    );
+  });
+
+  it('takes its options from forRootAsync with injected dependencies', async () => {
+    const app = await boot(
+      asyncPrefix,
+      ConsistentMessagingModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [MessagingConfig],
+        useFactory: (config: MessagingConfig) => ({
+          endpoint: 'async',
+          redis,
+          tablePrefix: config.prefix,
+          queuePrefix: config.prefix.slice(0, -1),
+          createTables: true,
+        }),
+      }),
+    );
+    try {
+      const tables: { name: string }[] = await app
+        .get(DataSource)
+        .query(
+          `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?`,
+          [`${asyncPrefix}%`],
+        );
+      expect(tables.map((table) => table.name).sort()).toEqual([
+        `${asyncPrefix}inbox`,
+        `${asyncPrefix}outbox`,
+      ]);
+    } finally {
+      await app.close();
+      await cleanUp(asyncPrefix);
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import { resolveMessagingOptions } from '../../lib/consistent-messaging.options';
+import { InvalidMessagingOptionsError, type ConsistentMessagingModuleOptions } from '../../lib';
+
+const valid: ConsistentMessagingModuleOptions = { endpoint: 'orders', redis: { host: '127.0.0.1', port: 6379 } };
+
+describe('module options', () => {
+  it('applies the documented defaults', () => {
+    expect(resolveMessagingOptions(valid)).toMatchObject({
+      endpoint: 'orders',
+      tablePrefix: 'cm_',
+      queuePrefix: 'cm',
+      createTables: false,
+      consume: true,
+      concurrency: 16,
+      retry: { attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
+      lockDurationMs: 30000,
+      keepCompletedJobs: 1000,
+      relay: {
+        sweepIntervalMs: 1000,
+        sweepBatchSize: 500,
+        sweepDelayMs: 5000,
+        markBatchSize: 200,
+        markIntervalMs: 20,
+        subscriptionCacheMs: 2000,
+      },
+    });
+  });
+
+  it('says what to fix when required options are missing', () => {
+    expect(() => resolveMessagingOptions(undefined)).toThrow(InvalidMessagingOptionsError);
+    expect(() => resolveMessagingOptions({} as ConsistentMessagingModuleOptions)).toThrow(
+      /endpoint: give this endpoint's name[\s\S]*redis: give the Redis connection/,
+    );
+  });
+
+  it('lists every wrong value at once', () => {
+    const attempt = () =>
+      resolveMessagingOptions({
+        ...valid,
+        endpoint: 'bad name',
+        tablePrefix: 'x-;',
+        concurrency: 0,
+        retry: { attempts: 1.5, backoff: { type: 'linear' as 'fixed', delay: -1 } },
+      });
+    try {
+      attempt();
+      throw new Error('expected an error');
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidMessagingOptionsError);
+      expect((error as InvalidMessagingOptionsError).problems.map((problem) => problem.split(':')[0])).toEqual([
+        'endpoint',
+        'tablePrefix',
+        'concurrency',
+        'retry.attempts',
+        'retry.backoff.delay',
+        'retry.backoff.type',
+      ]);
+    }
+  });
+});
