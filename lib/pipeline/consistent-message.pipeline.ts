@@ -51,7 +51,6 @@ export class ConsistentMessagePipeline {
         const copy = handlers.length === 1 ? payload : structuredClone(payload);
         await handler.invoke(toMessageInstance(handler.messageClass, copy), context);
       }
-      await this.relay.dispatchCommitted([...unitOfWork.pending], envelope.id); // BREAK dispatch before commit
       return true;
     });
     if (!isNew) {
