@@ -4,3 +4,4 @@ export const MESSAGING_DATA_SOURCE = Symbol('CONSISTENT_MESSAGING_DATA_SOURCE');
 export const CONSISTENT_HANDLER_METADATA = 'consistent-messaging:consistent-handler';
 export const OUTBOX_METADATA = 'consistent-messaging:outbox';
 export const MESSAGE_NAME_METADATA = 'consistent-messaging:message-name';
+export const IDEMPOTENT_HANDLER_METADATA = 'consistent-messaging:idempotent-handler';

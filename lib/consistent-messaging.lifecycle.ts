@@ -57,6 +57,9 @@ export class ConsistentMessagingLifecycle
       await this.worker.start();
     }
     this.sweeper.start();
+    for (const { layer, handler, messageType } of this.handlers.describe()) {
+      this.logger.log(`  ${layer} layer: ${handler} consumes ${messageType}`);
+    }
     this.logger.log(
       `Endpoint "${this.options.endpoint}" started (${this.handlers.types().length} message type(s)` +
         `${this.options.consume ? '' : ', producer only'})`,

@@ -16,6 +16,8 @@ import { OutboxStore } from './outbox/outbox.store';
 import { OutboxSubscriber } from './outbox/outbox.subscriber';
 import { ConsistentMessagePipeline } from './pipeline/consistent-message.pipeline';
 import { HandlerRegistry } from './pipeline/handler.registry';
+import { IdempotentMessagePipeline } from './pipeline/idempotent-message.pipeline';
+import { OutboxBoundaryRunner } from './unit-of-work/outbox-boundary.runner';
 import { MessagePublisher } from './publisher/message.publisher';
 import { DispatchMarker } from './relay/dispatch-marker';
 import { OutboxRelay } from './relay/outbox.relay';
@@ -58,12 +60,14 @@ import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
     OutboxSweeper,
     HandlerRegistry,
     ConsistentMessagePipeline,
+    IdempotentMessagePipeline,
+    OutboxBoundaryRunner,
     EndpointWorker,
     MessagingExplorer,
     MessagePublisher,
     DeadLetterQueue,
     ConsistentMessagingLifecycle,
   ],
-  exports: [MessagePublisher, UnitOfWorkHost, DeadLetterQueue, OutboxSweeper],
+  exports: [MessagePublisher, UnitOfWorkHost, DeadLetterQueue, OutboxSweeper, HandlerRegistry],
 })
 export class ConsistentMessagingModule extends ConfigurableModuleClass {}

@@ -10,7 +10,17 @@ export type {
   ConsistentMessagingRootOptions,
 } from './consistent-messaging.module-definition';
 export { ConsistentHandler } from './decorators/consistent-handler.decorator';
-export { Outbox } from './decorators/outbox.decorator';
+export { Outbox, type OutboxOptions } from './decorators/outbox.decorator';
+export { IdempotentHandler } from './decorators/idempotent-handler.decorator';
+export { IdempotentContext } from './pipeline/idempotent-context';
+export {
+  HandlerRegistry,
+  type HandlerDescription,
+  type HandlerLayer,
+} from './pipeline/handler.registry';
+export { deterministicMessageId } from './messages/deterministic-id';
+export { DuplicateSubmissionError } from './errors/duplicate-submission.error';
+export { OutputLayerPublishError } from './errors/output-layer-publish.error';
 export { Message } from './messages/message.decorator';
 export { messageTypeOf } from './messages/message-type';
 export { MessagePublisher } from './publisher/message.publisher';

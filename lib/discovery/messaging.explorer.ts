@@ -1,30 +1,30 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { CONSISTENT_HANDLER_METADATA, OUTBOX_METADATA } from '../consistent-messaging.constants';
+import {
+  CONSISTENT_HANDLER_METADATA,
+  IDEMPOTENT_HANDLER_METADATA,
+  OUTBOX_METADATA,
+} from '../consistent-messaging.constants';
 import type { ConsistentHandlerMetadata } from '../decorators/consistent-handler.decorator';
+import type { IdempotentHandlerMetadata } from '../decorators/idempotent-handler.decorator';
 import { InvalidHandlerError } from '../errors/invalid-handler.error';
 import { messageTypeOf } from '../messages/message-type';
-import { HandlerRegistry } from '../pipeline/handler.registry';
-import type { MessageContext } from '../pipeline/message-context';
-import { OutboxRelay } from '../relay/outbox.relay';
+import { HandlerRegistry, type HandlerLayer } from '../pipeline/handler.registry';
 import { bindOutboxBoundary } from '../unit-of-work/outbox-boundary';
-import { UnitOfWorkRunner } from '../unit-of-work/unit-of-work.runner';
+import { OutboxBoundaryRunner } from '../unit-of-work/outbox-boundary.runner';
 
 type Method = (...args: unknown[]) => unknown;
 
-/** Finds @ConsistentHandler() and @Outbox() methods on the application's providers and controllers. */
+/** Finds @ConsistentHandler(), @IdempotentHandler() and @Outbox() methods on providers and controllers. */
 @Injectable()
 export class MessagingExplorer {
-  private readonly logger = new Logger('ConsistentMessaging');
-
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly registry: HandlerRegistry,
-    private readonly runner: UnitOfWorkRunner,
-    private readonly relay: OutboxRelay,
+    private readonly boundary: OutboxBoundaryRunner,
   ) {}
 
   explore(): void {
@@ -38,46 +38,42 @@ export class MessagingExplorer {
     const prototype = Object.getPrototypeOf(instance) as object;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const method = instance[methodName];
-      const handler = this.reflector.get<ConsistentHandlerMetadata | undefined>(
+      const core = this.reflector.get<ConsistentHandlerMetadata | undefined>(
         CONSISTENT_HANDLER_METADATA,
         method,
       );
-      if (handler) this.addHandler(instance, methodName, handler);
+      if (core) this.addHandler(instance, methodName, 'core', core);
+      const output = this.reflector.get<IdempotentHandlerMetadata | undefined>(
+        IDEMPOTENT_HANDLER_METADATA,
+        method,
+      );
+      if (output) this.addHandler(instance, methodName, 'output', output);
       if (this.reflector.get<boolean | undefined>(OUTBOX_METADATA, method))
-        this.bindBoundary(instance);
+        bindOutboxBoundary(instance, this.boundary);
     }
   }
 
   private addHandler(
     instance: Record<string, Method>,
     methodName: string,
-    metadata: ConsistentHandlerMetadata,
+    layer: HandlerLayer,
+    metadata: ConsistentHandlerMetadata | IdempotentHandlerMetadata,
   ): void {
     const className = instance.constructor.name;
     if (typeof metadata.messageClass !== 'function') {
+      const decorator = layer === 'core' ? '@ConsistentHandler' : '@IdempotentHandler';
       throw new InvalidHandlerError(
         className,
         methodName,
-        '@ConsistentHandler() needs a message class, e.g. @ConsistentHandler(OrderPlaced)',
+        `${decorator}() needs a message class, e.g. ${decorator}(OrderPlaced)`,
       );
     }
     const type = messageTypeOf(metadata.messageClass);
     this.registry.add(type, {
+      layer,
       messageClass: metadata.messageClass,
       name: `${className}.${methodName}`,
-      invoke: async (message: object, context: MessageContext) =>
-        instance[methodName](message, context),
-    });
-    this.logger.log(`Handler ${className}.${methodName} consumes ${type}`);
-  }
-
-  private bindBoundary(instance: object): void {
-    bindOutboxBoundary(instance, {
-      run: async (work) => {
-        const { result, committed } = await this.runner.run(null, async () => work());
-        await this.relay.dispatchCommitted(committed);
-        return result;
-      },
+      invoke: async (message, context) => instance[methodName](message, context),
     });
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { NoActiveUnitOfWorkError } from '../errors/no-active-unit-of-work.error';
+import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
+import { outputLayerStorage } from '../pipeline/output-layer.storage';
 import { unitOfWorkStorage } from '../unit-of-work/unit-of-work.storage';
 
 /**
@@ -21,6 +23,8 @@ export class MessagePublisher {
   }
 
   private activeUnitOfWork(action: string) {
+    const outputHandler = outputLayerStorage.getStore();
+    if (outputHandler) throw new OutputLayerPublishError(outputHandler);
     const unitOfWork = unitOfWorkStorage.getStore();
     if (!unitOfWork) throw new NoActiveUnitOfWorkError(action);
     return unitOfWork;

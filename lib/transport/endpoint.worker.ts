@@ -10,6 +10,8 @@ import {
   type PipelineOutcome,
 } from '../pipeline/consistent-message.pipeline';
 import { HandlerRegistry } from '../pipeline/handler.registry';
+import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeline';
+import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
 import { parseEnvelope } from './envelope.parser';
 
 /**
@@ -26,6 +28,7 @@ export class EndpointWorker {
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly handlers: HandlerRegistry,
     private readonly pipeline: ConsistentMessagePipeline,
+    private readonly outputPipeline: IdempotentMessagePipeline,
   ) {}
 
   /** Starts consuming; resolves once both of the worker's Redis connections are up. */
@@ -72,7 +75,15 @@ export class EndpointWorker {
         new UnknownMessageTypeError(this.options.endpoint, parsed.envelope.type).message,
       );
     }
-    return this.pipeline.handle(parsed.envelope, parsed.payload, handlers);
+    if (handlers[0].layer === 'core')
+      return this.pipeline.handle(parsed.envelope, parsed.payload, handlers);
+    try {
+      return await this.outputPipeline.handle(parsed.envelope, parsed.payload, handlers);
+    } catch (error) {
+      // Retrying can't make an output-layer handler stop publishing.
+      if (error instanceof OutputLayerPublishError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
   }
 
   private reportFailure(job: Job<MessageEnvelope> | undefined, error: Error): void {

@@ -20,7 +20,7 @@ export function parseEnvelope(data: unknown): { envelope: MessageEnvelope; paylo
   } catch (error) {
     throw new MalformedMessageError(`payload is not JSON (${(error as Error).message})`);
   }
-  if (typeof payload !== 'object' || payload === null) {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new MalformedMessageError('payload is not a JSON object');
   }
   return { envelope: envelope as MessageEnvelope, payload };

@@ -1,8 +1,9 @@
 import { UnitOfWorkNotWiredError } from '../errors/unit-of-work-not-wired.error';
+import type { Submission } from './submission';
 
 /** Runs a method's body as a unit of work and dispatches what it committed. */
 export interface OutboxBoundary {
-  run<T>(work: () => Promise<T> | T): Promise<T>;
+  run<T>(work: () => Promise<T> | T, submission?: Submission): Promise<T>;
 }
 
 const boundaries = new WeakMap<object, OutboxBoundary>();

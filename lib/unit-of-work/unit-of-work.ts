@@ -4,6 +4,7 @@ import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
 import { messageTypeOfInstance } from '../messages/message-type';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { type Submission, submissionMessageId } from './submission';
 
 /**
  * One transaction and the messages recorded in it. Messages are buffered here and written to the
@@ -20,6 +21,8 @@ export class UnitOfWork {
   /** For each open savepoint, how many messages were pending when it began. */
   private readonly savepoints: number[] = [];
   private correlationId: string | null;
+  private submission: Submission | undefined;
+  private derivedIds = 0;
 
   constructor(
     readonly queryRunner: QueryRunner,
@@ -41,7 +44,7 @@ export class UnitOfWork {
       );
     }
     const type = messageTypeOfInstance(message);
-    const id = options.messageId ?? randomUUID();
+    const id = options.messageId ?? this.nextId();
     this.correlationId ??= id;
     this.pending.push({
       id,
@@ -57,6 +60,15 @@ export class UnitOfWork {
       },
     });
     return id;
+  }
+
+  /** Messages published from now on get ids derived from the submission's business key. */
+  deriveIdsFrom(submission: Submission): void {
+    this.submission = submission;
+  }
+
+  private nextId(): string {
+    return this.submission ? submissionMessageId(this.submission, this.derivedIds++) : randomUUID();
   }
 
   /** A transaction or savepoint began on this unit's connection. */
