@@ -11,7 +11,11 @@ export function parseEnvelope(data: unknown): { envelope: MessageEnvelope; paylo
       throw new MalformedMessageError(`"${field}" must be a non-empty string`);
     }
   }
-  if (typeof envelope.headers !== 'object' || envelope.headers === null) {
+  if (
+    typeof envelope.headers !== 'object' ||
+    envelope.headers === null ||
+    Array.isArray(envelope.headers)
+  ) {
     throw new MalformedMessageError('"headers" must be an object');
   }
   let payload: unknown;

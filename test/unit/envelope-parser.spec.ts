@@ -1,11 +1,21 @@
 import { MalformedMessageError } from '../../lib';
 import { parseEnvelope } from '../../lib/transport/envelope.parser';
 
-const headers = { correlationId: 'c', causationId: null, originEndpoint: 'a', sentAt: '2026-01-01T00:00:00.000Z' };
+const headers = {
+  correlationId: 'c',
+  causationId: null,
+  originEndpoint: 'a',
+  sentAt: '2026-01-01T00:00:00.000Z',
+};
 
 describe('envelope parser', () => {
   it('parses a well-formed envelope', () => {
-    const { envelope, payload } = parseEnvelope({ id: '1', type: 'T', payload: '{"a":1}', headers });
+    const { envelope, payload } = parseEnvelope({
+      id: '1',
+      type: 'T',
+      payload: '{"a":1}',
+      headers,
+    });
     expect(envelope.id).toBe('1');
     expect(payload).toEqual({ a: 1 });
   });
@@ -16,6 +26,7 @@ describe('envelope parser', () => {
     ['no id', { type: 'T', payload: '{}', headers }, /"id"/],
     ['empty type', { id: '1', type: '', payload: '{}', headers }, /"type"/],
     ['no headers', { id: '1', type: 'T', payload: '{}' }, /"headers"/],
+    ['headers an array', { id: '1', type: 'T', payload: '{}', headers: [] }, /"headers"/],
     ['payload not JSON', { id: '1', type: 'T', payload: '{nope', headers }, /not JSON/],
     ['payload a number', { id: '1', type: 'T', payload: '42', headers }, /not a JSON object/],
   ])('rejects %s', (_case, data, reason) => {
