@@ -3,31 +3,45 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'crypto';
 import type { Repository } from 'typeorm';
 import { MessagePublisher, Outbox, UnitOfWorkHost } from '../../lib';
-import { OrderPlaced } from '../messages';
+import { endpoints } from '../config';
+import { OrderPlaced } from '../messages/order-placed.event';
 import { Order } from './order.entity';
 
-/** Input layer: an HTTP request becomes a state change plus a message, atomically. */
+interface PlaceOrderBody {
+  cartId: string;
+  amountCents: number;
+}
+
+/**
+ * Input layer: a checkout becomes an order plus OrderPlaced, atomically. The cart id is the
+ * business key, so submitting a cart again (double click, client retry) answers 409 with the id of
+ * the first OrderPlaced and changes nothing.
+ */
 @Controller('orders')
 export class OrdersController {
   constructor(
     private readonly unitOfWork: UnitOfWorkHost,
     private readonly publisher: MessagePublisher,
-    @InjectRepository(Order, 'orders') private readonly orders: Repository<Order>,
+    @InjectRepository(Order, endpoints.orders) private readonly orders: Repository<Order>,
   ) {}
 
   @Post()
   @HttpCode(201)
-  @Outbox()
-  async place(@Body() body: { cartId: string; amountCents: number }): Promise<{ orderId: string }> {
-    const order = {
+  @Outbox({ key: (body: PlaceOrderBody) => body.cartId })
+  async place(@Body() body: PlaceOrderBody): Promise<{ orderId: string; messageId: string }> {
+    const order: Order = {
       id: randomUUID(),
       cartId: body.cartId,
       amountCents: body.amountCents,
-      status: 'placed' as const,
+      status: 'placed',
+      paymentId: null,
+      shipmentId: null,
     };
     await this.unitOfWork.manager.insert(Order, order);
-    this.publisher.publish(new OrderPlaced(order.id, order.cartId, order.amountCents));
-    return { orderId: order.id };
+    const messageId = this.publisher.publish(
+      new OrderPlaced(order.id, order.cartId, order.amountCents),
+    );
+    return { orderId: order.id, messageId };
   }
 
   @Get(':id')

@@ -1,31 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ConsistentMessagingModule } from '../../lib';
-import { database, QUEUE_PREFIX, redis, tablePrefix } from '../config';
+import { endpoints } from '../config';
+import { endpointImports } from '../shared/endpoint.imports';
 import { Order } from './order.entity';
 import { OrdersController } from './orders.controller';
 import { PaymentSucceededHandler } from './payment-succeeded.handler';
+import { ShipmentDispatchedHandler } from './shipment-dispatched.handler';
 
+/** The orders endpoint: input layer (POST /orders) and core (order status). */
 @Module({
   imports: [
-    TypeOrmModule.forRoot({
-      name: 'orders',
-      ...database,
-      entities: [Order],
-      entityPrefix: tablePrefix('orders'),
-      synchronize: true,
-    }),
-    TypeOrmModule.forFeature([Order], 'orders'),
-    ConsistentMessagingModule.forRoot({
-      endpoint: 'orders',
-      dataSource: 'orders',
-      redis,
-      queuePrefix: QUEUE_PREFIX,
-      tablePrefix: tablePrefix('orders'),
-      createTables: true,
-    }),
+    ...endpointImports({ service: 'orders', endpoint: endpoints.orders, entities: [Order] }),
+    TypeOrmModule.forFeature([Order], endpoints.orders),
   ],
   controllers: [OrdersController],
-  providers: [PaymentSucceededHandler],
+  providers: [PaymentSucceededHandler, ShipmentDispatchedHandler],
 })
 export class OrdersModule {}
