@@ -16,9 +16,16 @@ export class QueueRegistry {
     private readonly connection: ProducerConnection,
   ) {}
 
+  /**
+   * The queue of an endpoint. Fails at once while the shared connection is not ready: BullMQ makes a
+   * queue created then wait for Redis, which would hang a dispatch for the whole outage instead of
+   * leaving the message pending for the sweeper.
+   */
   queueOf(endpoint: string): Queue<MessageEnvelope> {
     let queue = this.queues.get(endpoint);
     if (!queue) {
+      const { status } = this.connection.client;
+      if (status !== 'ready') throw new Error(`Redis connection not ready (${status})`);
       queue = new Queue<MessageEnvelope>(endpoint, {
         connection: this.connection.client,
         prefix: this.options.queuePrefix,
