@@ -38,7 +38,11 @@ export class EndpointWorker {
       endpoint,
       (job) => this.process(job),
       {
-        connection: { ...redis, maxRetriesPerRequest: null },
+        connection: {
+          ...redis,
+          maxRetriesPerRequest: null,
+          retryStrategy: (times) => this.retryDelay(times),
+        },
         prefix: queuePrefix,
         concurrency,
         lockDuration: lockDurationMs,
@@ -50,10 +54,21 @@ export class EndpointWorker {
     await this.worker.waitUntilReady();
   }
 
-  /** Stops taking jobs and waits for the ones in progress. */
+  /**
+   * Stops taking jobs and waits for the ones in progress, at most one lock duration: a job still
+   * running then has lost its lock anyway, and BullMQ's close never returns while Redis is
+   * unreachable, which must not hold up the application's shutdown.
+   */
   async close(): Promise<void> {
-    await this.worker?.close();
+    const worker = this.worker;
     this.worker = undefined;
+    if (!worker) return;
+    const closed = worker.close().then(() => true);
+    if (!(await within(closed, this.options.lockDurationMs))) {
+      this.logger.warn(
+        `Worker "${this.options.endpoint}" did not close within ${this.options.lockDurationMs} ms (is Redis down?)`,
+      );
+    }
   }
 
   /** Stops at once without waiting: in-progress jobs stay locked and are redelivered later (tests). */
@@ -99,5 +114,16 @@ export class EndpointWorker {
       this.logger.warn(
         `Attempt ${job.attemptsMade} of ${what} failed, will retry: ${error.message}`,
       );
+  }
+}
+
+/** Resolves true if `promise` resolves true within `ms`, false otherwise. */
+async function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
