@@ -38,11 +38,7 @@ export class EndpointWorker {
       endpoint,
       (job) => this.process(job),
       {
-        connection: {
-          ...redis,
-          maxRetriesPerRequest: null,
-          retryStrategy: (times) => this.retryDelay(times),
-        },
+        connection: { ...redis, maxRetriesPerRequest: null },
         prefix: queuePrefix,
         concurrency,
         lockDuration: lockDurationMs,
