@@ -16,7 +16,7 @@ export default defineConfig(
     ],
   },
   {
-    files: ['lib/**/*.ts', 'test/**/*.ts', 'sample-app/**/*.ts'],
+    files: ['lib/**/*.ts', 'test/**/*.ts', 'sample-app/**/*.ts', 'harness/**/*.ts', 'bench/**/*.ts'],
     extends: [eslint.configs.recommended, tseslint.configs.recommended, prettierConfig],
     languageOptions: {
       ecmaVersion: 2022,

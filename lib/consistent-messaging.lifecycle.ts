@@ -13,6 +13,7 @@ import { OutboxSubscriber } from './outbox/outbox.subscriber';
 import { HandlerRegistry } from './pipeline/handler.registry';
 import { DispatchMarker } from './relay/dispatch-marker';
 import { OutboxSweeper } from './relay/outbox.sweeper';
+import { RetentionCleaner } from './retention/retention.cleaner';
 import { MessagingTablesChecker } from './storage/messaging-tables.checker';
 import { EndpointWorker } from './transport/endpoint.worker';
 import { ProducerConnection } from './transport/producer-connection';
@@ -42,6 +43,7 @@ export class ConsistentMessagingLifecycle
     private readonly sweeper: OutboxSweeper,
     private readonly marker: DispatchMarker,
     private readonly queues: QueueRegistry,
+    private readonly retention: RetentionCleaner,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -57,6 +59,7 @@ export class ConsistentMessagingLifecycle
       await this.worker.start();
     }
     this.sweeper.start();
+    this.retention.start();
     for (const { layer, handler, messageType } of this.handlers.describe()) {
       this.logger.log(`  ${layer} layer: ${handler} consumes ${messageType}`);
     }
@@ -69,6 +72,7 @@ export class ConsistentMessagingLifecycle
   async onModuleDestroy(): Promise<void> {
     await this.worker.close();
     await this.sweeper.stop();
+    await this.retention.stop();
     await this.marker.flush();
     await this.queues.close();
     await this.connection.close();

@@ -22,6 +22,10 @@ import { MessagePublisher } from './publisher/message.publisher';
 import { DispatchMarker } from './relay/dispatch-marker';
 import { OutboxRelay } from './relay/outbox.relay';
 import { OutboxSweeper } from './relay/outbox.sweeper';
+import { MessagingHealthIndicator } from './health/messaging.health-indicator';
+import { RetentionCleaner } from './retention/retention.cleaner';
+import { RetentionLock } from './retention/retention.lock';
+import { RetentionStore } from './retention/retention.store';
 import { MessagingTablesChecker } from './storage/messaging-tables.checker';
 import { EndpointWorker } from './transport/endpoint.worker';
 import { MessageDispatcher } from './transport/message.dispatcher';
@@ -66,8 +70,20 @@ import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
     MessagingExplorer,
     MessagePublisher,
     DeadLetterQueue,
+    RetentionStore,
+    RetentionLock,
+    RetentionCleaner,
+    MessagingHealthIndicator,
     ConsistentMessagingLifecycle,
   ],
-  exports: [MessagePublisher, UnitOfWorkHost, DeadLetterQueue, OutboxSweeper, HandlerRegistry],
+  exports: [
+    MessagePublisher,
+    UnitOfWorkHost,
+    DeadLetterQueue,
+    OutboxSweeper,
+    HandlerRegistry,
+    RetentionCleaner,
+    MessagingHealthIndicator,
+  ],
 })
 export class ConsistentMessagingModule extends ConfigurableModuleClass {}

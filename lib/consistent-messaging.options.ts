@@ -6,6 +6,7 @@ import type {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const TABLE_PREFIX = /^[A-Za-z0-9_]*$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Applies defaults and checks every option; throws one error that lists all problems. */
 export function resolveMessagingOptions(
@@ -33,6 +34,13 @@ export function resolveMessagingOptions(
       markBatchSize: given.relay?.markBatchSize ?? 200,
       markIntervalMs: given.relay?.markIntervalMs ?? 20,
       subscriptionCacheMs: given.relay?.subscriptionCacheMs ?? 2000,
+    },
+    retention: {
+      enabled: given.retention?.enabled ?? true,
+      outboxMs: given.retention?.outboxMs ?? DAY_MS,
+      inboxMs: given.retention?.inboxMs ?? 7 * DAY_MS,
+      intervalMs: given.retention?.intervalMs ?? 60000,
+      batchSize: given.retention?.batchSize ?? 1000,
     },
     faultHooks: given.faultHooks ?? {},
   };
@@ -73,17 +81,54 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['relay.markBatchSize', options.relay.markBatchSize, 1],
     ['relay.markIntervalMs', options.relay.markIntervalMs, 0],
     ['relay.subscriptionCacheMs', options.relay.subscriptionCacheMs, 0],
+    ['retention.outboxMs', options.retention.outboxMs, 0],
+    ['retention.inboxMs', options.retention.inboxMs, 0],
+    ['retention.intervalMs', options.retention.intervalMs, 100],
+    ['retention.batchSize', options.retention.batchSize, 1],
   ];
   for (const [name, value, min] of integers) {
     if (!Number.isInteger(value) || value < min)
       problems.push(`${name}: an integer >= ${min} (got ${show(value)})`);
   }
+  problems.push(...retentionProblems(options));
   if (!['exponential', 'fixed'].includes(options.retry.backoff?.type)) {
     problems.push(
       `retry.backoff.type: 'exponential' or 'fixed' (got ${show(options.retry.backoff?.type)})`,
     );
   }
   return problems;
+}
+
+/**
+ * The inbox must remember a message as long as a copy can still arrive: through retries (backoff and
+ * stalled-job redelivery) and through re-dispatch of any outbox row still kept.
+ */
+function retentionProblems(options: ResolvedMessagingOptions): string[] {
+  const { inboxMs, outboxMs } = options.retention;
+  if (!Number.isInteger(inboxMs) || !Number.isInteger(outboxMs)) return [];
+  const problems: string[] = [];
+  if (inboxMs < outboxMs) {
+    problems.push(
+      `retention.inboxMs: at least retention.outboxMs (${outboxMs}), so a re-dispatched outbox row is still deduplicated (got ${inboxMs})`,
+    );
+  }
+  const retrySpan = retrySpanMs(options);
+  if (Number.isFinite(retrySpan) && inboxMs < retrySpan) {
+    problems.push(
+      `retention.inboxMs: at least the longest redelivery, ${retrySpan} ms for these retry and lock settings (got ${inboxMs})`,
+    );
+  }
+  return problems;
+}
+
+/** Upper bound of the time between the first and the last attempt of one message. */
+export function retrySpanMs(options: ResolvedMessagingOptions): number {
+  const { attempts, backoff } = options.retry;
+  let span = attempts * options.lockDurationMs;
+  for (let attempt = 1; attempt < attempts; attempt++) {
+    span += backoff.type === 'exponential' ? backoff.delay * 2 ** (attempt - 1) : backoff.delay;
+  }
+  return span;
 }
 
 function show(value: unknown): string {

@@ -2,6 +2,7 @@ export { ConsistentMessagingModule } from './consistent-messaging.module';
 export type {
   ConsistentMessagingModuleOptions,
   RelayOptions,
+  RetentionOptions,
   RetryOptions,
 } from './interfaces/consistent-messaging-options.interface';
 export type {
@@ -30,6 +31,7 @@ export { raiseDomainEvent } from './outbox/domain-events';
 export { DeadLetterQueue } from './dead-letters/dead-letter.queue';
 export type { DeadLetter } from './dead-letters/dead-letter.interface';
 export { OutboxSweeper } from './relay/outbox.sweeper';
+export { RetentionCleaner, type RetentionRun } from './retention/retention.cleaner';
 export type { MessageClass } from './interfaces/message-class.interface';
 export type { MessageEnvelope, MessageHeaders } from './interfaces/message-envelope.interface';
 export type { PublishOptions } from './interfaces/publish-options.interface';
@@ -49,3 +51,26 @@ export { MalformedMessageError } from './errors/malformed-message.error';
 export { UnknownMessageTypeError } from './errors/unknown-message-type.error';
 export { InvalidHandlerError } from './errors/invalid-handler.error';
 export { UnitOfWorkNotWiredError } from './errors/unit-of-work-not-wired.error';
+export type { MessagingAdminOptions } from './admin/admin-options.interface';
+export {
+  MessagingAdminService,
+  type OutboxPage,
+  type Conversation,
+} from './admin/messaging-admin.service';
+export type {
+  ConversationMessage,
+  OutboxDetail,
+  OutboxFilter,
+  OutboxStats,
+  OutboxSummary,
+} from './admin/admin-records.interface';
+export type { InboxEntry, InboxStats } from './admin/admin-inbox.query';
+export { InvalidAdminOptionsError } from './errors/invalid-admin-options.error';
+export { MessagingHealthIndicator } from './health/messaging.health-indicator';
+export type {
+  ComponentHealth,
+  MessagingHealthDetails,
+  MessagingHealthOptions,
+  MessagingHealthResult,
+} from './health/messaging-health.interface';
+export { MessagingHealthCheckError } from './errors/messaging-health-check.error';

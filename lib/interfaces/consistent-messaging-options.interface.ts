@@ -26,6 +26,23 @@ export interface RelayOptions {
   subscriptionCacheMs?: number;
 }
 
+export interface RetentionOptions {
+  /** Run the cleanup in this process (one instance at a time across processes). Default true. */
+  enabled?: boolean;
+  /** Age (since dispatch) after which a dispatched outbox row is deleted. Default 1 day. */
+  outboxMs?: number;
+  /**
+   * Age (since processing) after which an inbox record is deleted. Must outlive every redelivery:
+   * retries, stalled-job redelivery, and re-dispatch of any outbox row still kept, so it may not be
+   * shorter than `outboxMs`. Default 7 days.
+   */
+  inboxMs?: number;
+  /** How often the cleanup runs. Default 60000 ms. */
+  intervalMs?: number;
+  /** Rows deleted per statement. Default 1000. */
+  batchSize?: number;
+}
+
 export interface ConsistentMessagingModuleOptions {
   /** Name of this endpoint: its queue, its inbox records and the origin of what it sends. Required. */
   endpoint: string;
@@ -49,6 +66,8 @@ export interface ConsistentMessagingModuleOptions {
   keepCompletedJobs?: number;
   /** Outbox relay tuning. */
   relay?: RelayOptions;
+  /** Deletion of old dispatched outbox rows and inbox records. */
+  retention?: RetentionOptions;
   /** Named failure points, for fault-injection tests only. */
   faultHooks?: FaultHooks;
 }
@@ -66,5 +85,6 @@ export interface ResolvedMessagingOptions {
   lockDurationMs: number;
   keepCompletedJobs: number;
   relay: Required<RelayOptions>;
+  retention: Required<RetentionOptions>;
   faultHooks: FaultHooks;
 }

@@ -3,4 +3,6 @@ export const redisKeys = {
   subscribers: (prefix: string, type: string) => `${prefix}:cm:subscribers:${type}`,
   endpointTypes: (prefix: string, endpoint: string) => `${prefix}:cm:endpoint-types:${endpoint}`,
   retryPolicies: (prefix: string) => `${prefix}:cm:retry-policies`,
+  retentionLock: (prefix: string, tablePrefix: string) =>
+    `${prefix}:cm:retention-lock:${tablePrefix}`,
 };

@@ -1,7 +1,10 @@
 import { resolveMessagingOptions } from '../../lib/consistent-messaging.options';
 import { InvalidMessagingOptionsError, type ConsistentMessagingModuleOptions } from '../../lib';
 
-const valid: ConsistentMessagingModuleOptions = { endpoint: 'orders', redis: { host: '127.0.0.1', port: 6379 } };
+const valid: ConsistentMessagingModuleOptions = {
+  endpoint: 'orders',
+  redis: { host: '127.0.0.1', port: 6379 },
+};
 
 describe('module options', () => {
   it('applies the documented defaults', () => {
@@ -23,7 +26,30 @@ describe('module options', () => {
         markIntervalMs: 20,
         subscriptionCacheMs: 2000,
       },
+      retention: {
+        enabled: true,
+        outboxMs: 24 * 60 * 60 * 1000,
+        inboxMs: 7 * 24 * 60 * 60 * 1000,
+        intervalMs: 60000,
+        batchSize: 1000,
+      },
     });
+  });
+
+  it('keeps inbox records at least as long as any redelivery', () => {
+    expect(() =>
+      resolveMessagingOptions({
+        ...valid,
+        retention: { outboxMs: 10_000_000, inboxMs: 5_000_000 },
+      }),
+    ).toThrow(/retention\.inboxMs: at least retention\.outboxMs/);
+    // 5 attempts x 30 s lock + 1 + 2 + 4 + 8 s backoff = 165 s
+    expect(() =>
+      resolveMessagingOptions({ ...valid, retention: { outboxMs: 0, inboxMs: 100_000 } }),
+    ).toThrow(/retention\.inboxMs: at least the longest redelivery, 165000 ms/);
+    expect(() =>
+      resolveMessagingOptions({ ...valid, retention: { batchSize: 0, intervalMs: 5 } }),
+    ).toThrow(/retention\.intervalMs[\s\S]*retention\.batchSize/);
   });
 
   it('says what to fix when required options are missing', () => {
@@ -47,7 +73,9 @@ describe('module options', () => {
       throw new Error('expected an error');
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidMessagingOptionsError);
-      expect((error as InvalidMessagingOptionsError).problems.map((problem) => problem.split(':')[0])).toEqual([
+      expect(
+        (error as InvalidMessagingOptionsError).problems.map((problem) => problem.split(':')[0]),
+      ).toEqual([
         'endpoint',
         'tablePrefix',
         'concurrency',

@@ -1,0 +1,74 @@
+import { BadRequestException } from '@nestjs/common';
+
+export const MAX_PAGE = 200;
+
+/** An optional integer query parameter within bounds; 400 with the parameter's name otherwise. */
+export function intParam(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new BadRequestException(`${name}: an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+/** An optional ISO date query parameter; 400 if it does not parse. */
+export function dateParam(name: string, raw: string | undefined): Date | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const date = new Date(raw);
+  if (Number.isNaN(date.getTime())) {
+    throw new BadRequestException(
+      `${name}: an ISO 8601 date, e.g. 2026-01-31T12:00:00Z (got "${raw}")`,
+    );
+  }
+  return date;
+}
+
+/** An optional value from a fixed set. */
+export function oneOf<T extends string>(
+  name: string,
+  raw: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new BadRequestException(`${name}: one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+/** An optional short string filter. */
+export function textParam(
+  name: string,
+  raw: string | undefined,
+  maxLength = 255,
+): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || raw.length > maxLength) {
+    throw new BadRequestException(`${name}: a string of at most ${maxLength} characters`);
+  }
+  return raw;
+}
+
+/** `{ messageIds: string[] }` with 1 to MAX_PAGE ids. */
+export function messageIdsBody(body: unknown): string[] {
+  const ids = (body as { messageIds?: unknown } | undefined)?.messageIds;
+  if (
+    !Array.isArray(ids) ||
+    ids.length === 0 ||
+    ids.length > MAX_PAGE ||
+    !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 64)
+  ) {
+    throw new BadRequestException(
+      `messageIds: a JSON array of 1 to ${MAX_PAGE} message ids (strings), e.g. {"messageIds":["…"]}`,
+    );
+  }
+  return [...new Set(ids as string[])];
+}

@@ -1,0 +1,24 @@
+import { InvalidAdminOptionsError } from '../errors/invalid-admin-options.error';
+import type { MessagingAdminOptions, ResolvedAdminOptions } from './admin-options.interface';
+
+const PATH = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+
+/** Returns undefined when the admin is off; throws when it is on without a guard or with a bad path. */
+export function resolveAdminOptions(
+  admin: MessagingAdminOptions | undefined,
+): ResolvedAdminOptions | undefined {
+  if (!admin?.enabled) return undefined;
+  const path = admin.path ?? 'messaging';
+  if (!PATH.test(path)) {
+    throw new InvalidAdminOptionsError(
+      `path: segments of letters, digits, ".", "_", "~" or "-" separated by "/", no leading or trailing "/" (got ${JSON.stringify(path)})`,
+    );
+  }
+  if (!admin.guard && !admin.allowUnguarded) {
+    throw new InvalidAdminOptionsError(
+      'admin is enabled without a guard: pass admin.guard (a CanActivate class, e.g. a bearer token check), ' +
+        'or set admin.allowUnguarded: true to expose it unprotected on purpose.',
+    );
+  }
+  return { path, guard: admin.guard };
+}

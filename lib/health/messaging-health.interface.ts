@@ -1,0 +1,25 @@
+/** One check's outcome: `up`, or `down` with the reason. */
+export interface ComponentHealth {
+  status: 'up' | 'down';
+  error?: string;
+}
+
+/** Details under the indicator's key, the shape Terminus expects (`{ [key]: { status, ... } }`). */
+export interface MessagingHealthDetails {
+  status: 'up' | 'down';
+  endpoint: string;
+  database: ComponentHealth;
+  redis: ComponentHealth;
+  /** Age of the oldest pending outbox row in ms (null when the database is unreachable). */
+  lagMs: number | null;
+  maxLagMs: number;
+}
+
+export type MessagingHealthResult = Record<string, MessagingHealthDetails>;
+
+export interface MessagingHealthOptions {
+  /** Dispatch lag above which the indicator is down. Default 60000 ms. */
+  maxLagMs?: number;
+  /** Longest each check may take before it counts as down. Default 2000 ms. */
+  timeoutMs?: number;
+}

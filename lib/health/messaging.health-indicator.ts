@@ -1,0 +1,117 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import {
+  CONSISTENT_MESSAGING_OPTIONS,
+  MESSAGING_DATA_SOURCE,
+} from '../consistent-messaging.constants';
+import { MessagingHealthCheckError } from '../errors/messaging-health-check.error';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { messagingTableNames } from '../storage/messaging-schema';
+import { ProducerConnection } from '../transport/producer-connection';
+import type {
+  ComponentHealth,
+  MessagingHealthOptions,
+  MessagingHealthResult,
+} from './messaging-health.interface';
+
+/**
+ * Health of this endpoint's messaging: the database answers, Redis answers, and the oldest pending
+ * outbox row is younger than `maxLagMs`. Terminus-compatible without depending on it:
+ *
+ * ```ts
+ * this.health.check([() => this.messaging.isHealthy('messaging', { maxLagMs: 30000 })])
+ * ```
+ */
+@Injectable()
+export class MessagingHealthIndicator {
+  private readonly outbox: string;
+
+  constructor(
+    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly connection: ProducerConnection,
+  ) {
+    this.outbox = `\`${messagingTableNames(options.tablePrefix).outbox}\``;
+  }
+
+  /** Returns `{ [key]: details }` whatever the status; never throws. */
+  async check(
+    key = 'messaging',
+    options: MessagingHealthOptions = {},
+  ): Promise<MessagingHealthResult> {
+    const maxLagMs = options.maxLagMs ?? 60000;
+    const timeoutMs = options.timeoutMs ?? 2000;
+    const [lag, redis] = await Promise.all([
+      this.probe(() => this.lagMs(), timeoutMs),
+      this.probe(() => this.connection.client.ping(), timeoutMs),
+    ]);
+    const database: ComponentHealth = lag.error
+      ? { status: 'down', error: lag.error }
+      : { status: 'up' };
+    const redisHealth: ComponentHealth = redis.error
+      ? { status: 'down', error: redis.error }
+      : { status: 'up' };
+    const lagMs = lag.error ? null : (lag.value ?? 0);
+    const up =
+      database.status === 'up' &&
+      redisHealth.status === 'up' &&
+      lagMs !== null &&
+      lagMs <= maxLagMs;
+    return {
+      [key]: {
+        status: up ? 'up' : 'down',
+        endpoint: this.options.endpoint,
+        database,
+        redis: redisHealth,
+        lagMs,
+        maxLagMs,
+      },
+    };
+  }
+
+  /** Like `check`, but throws `MessagingHealthCheckError` (Terminus's contract) when down. */
+  async isHealthy(
+    key = 'messaging',
+    options: MessagingHealthOptions = {},
+  ): Promise<MessagingHealthResult> {
+    const result = await this.check(key, options);
+    const details = result[key];
+    if (details.status === 'down') {
+      const reasons = [
+        details.database.error && `database: ${details.database.error}`,
+        details.redis.error && `redis: ${details.redis.error}`,
+        details.lagMs !== null &&
+          details.lagMs > details.maxLagMs &&
+          `lag ${details.lagMs} ms > ${details.maxLagMs} ms`,
+      ].filter(Boolean);
+      throw new MessagingHealthCheckError(`Messaging is down: ${reasons.join('; ')}`, result);
+    }
+    return result;
+  }
+
+  /** Age of the oldest pending row (first of `ix_pending`), 0 when none is pending. */
+  private async lagMs(): Promise<number> {
+    const rows: { lag_ms: string | number }[] = await this.dataSource.query(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, NOW(3)) DIV 1000 AS lag_ms
+       FROM ${this.outbox} WHERE dispatched_at IS NULL ORDER BY dispatched_at, id LIMIT 1`,
+    );
+    return rows[0] ? Math.max(0, Number(rows[0].lag_ms)) : 0;
+  }
+
+  private async probe<T>(
+    run: () => Promise<T>,
+    timeoutMs: number,
+  ): Promise<{ value?: T; error?: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return { value: await Promise.race([run(), timeout]) };
+    } catch (error) {
+      return { error: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { RetentionLock } from './retention.lock';
+import { RetentionStore } from './retention.store';
+
+/** What one cleanup run did. `skipped` when another instance held the lock. */
+export interface RetentionRun {
+  skipped: boolean;
+  outboxDeleted: number;
+  inboxDeleted: number;
+  batches: number;
+}
+
+/** Longest a run holds the lock; it stops after half of it and continues at the next interval. */
+const LEASE_MS = 60000;
+
+/**
+ * Deletes dispatched outbox rows older than `retention.outboxMs` and inbox records older than
+ * `retention.inboxMs`, in batches of `retention.batchSize`, one instance of the endpoint at a time.
+ * Each batch is its own short autocommit statement, so the pipeline's inserts never wait long.
+ */
+@Injectable()
+export class RetentionCleaner {
+  private readonly logger = new Logger('ConsistentMessaging');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+  private shuttingDown = false;
+
+  constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly store: RetentionStore,
+    private readonly lock: RetentionLock,
+  ) {}
+
+  start(): void {
+    if (!this.options.retention.enabled) return;
+    this.stopped = false;
+    this.shuttingDown = false;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.shuttingDown = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One run: takes the lock or skips, then deletes batch after batch until nothing old is left. */
+  async runOnce(): Promise<RetentionRun> {
+    const run: RetentionRun = { skipped: false, outboxDeleted: 0, inboxDeleted: 0, batches: 0 };
+    const token = await this.lock.acquire(LEASE_MS);
+    if (!token) return { ...run, skipped: true };
+    const { outboxMs, inboxMs, batchSize } = this.options.retention;
+    const deadline = Date.now() + LEASE_MS / 2;
+    try {
+      let outboxDone = false;
+      let inboxDone = false;
+      while ((!outboxDone || !inboxDone) && Date.now() < deadline && !this.shuttingDown) {
+        if (!outboxDone) {
+          const deleted = await this.store.deleteDispatchedOutbox(outboxMs, batchSize);
+          run.outboxDeleted += deleted;
+          run.batches++;
+          outboxDone = deleted < batchSize;
+        }
+        if (!inboxDone) {
+          const deleted = await this.store.deleteProcessedInbox(inboxMs, batchSize);
+          run.inboxDeleted += deleted;
+          run.batches++;
+          inboxDone = deleted < batchSize;
+        }
+      }
+    } finally {
+      await this.lock.release(token).catch(() => undefined);
+    }
+    return run;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => (this.running = undefined));
+    }, this.options.retention.intervalMs);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const run = await this.runOnce();
+      if (run.outboxDeleted + run.inboxDeleted > 0) {
+        this.logger.log(
+          `Retention: deleted ${run.outboxDeleted} outbox row(s), ${run.inboxDeleted} inbox record(s)`,
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`Retention cleanup failed, will retry: ${(error as Error).message}`);
+    }
+    this.schedule();
+  }
+}

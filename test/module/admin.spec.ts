@@ -1,0 +1,301 @@
+import { Logger, type INestApplication } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import { DataSource } from 'typeorm';
+import { ConsistentMessagingModule, InvalidAdminOptionsError } from '../../lib';
+import { ProducerConnection } from '../../lib/transport/producer-connection';
+import { ADMIN_TOKEN, AdminProbe, BearerTokenGuard, PingSender } from '../fixtures/admin.fixtures';
+import { startAdminEndpoint } from '../support/admin-endpoint';
+import { redis } from '../support/services';
+import { cleanUp, uniquePrefix, waitFor } from '../support/test-endpoint';
+
+const prefix = uniquePrefix('admin');
+
+/** Every field the tests read from the admin's JSON answers (each answer has some of them). */
+interface ApiBody {
+  message: string;
+  messages: {
+    messageId: string;
+    type: string;
+    depth: number;
+    causedBy: string | null;
+    caused: string[];
+    handledBy: string[];
+  }[];
+  items: { id: number; messageId: string; jobId: string }[];
+  next: number | null;
+  records: number;
+  pending: number;
+  lagMs: number;
+  total: number;
+}
+
+describe('admin controller', () => {
+  let app: INestApplication;
+  let base: string;
+
+  const call = async (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) => {
+    const response = await fetch(`${base}/ops/messaging/${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: unknown = text;
+    try {
+      json = JSON.parse(text) as unknown;
+    } catch {
+      // HTML or empty
+    }
+    return { status: response.status, json: json as ApiBody, text };
+  };
+
+  const insertPending = async (destination: string, minutesAgo: number): Promise<string> => {
+    const messageId = randomUUID();
+    await app.get(DataSource).query(
+      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
+         origin_endpoint, causation_id, correlation_id, created_at)
+       VALUES (?, 'admin.Manual', ?, '{"n":1}', ?, 'admin', NULL, ?, NOW(3) - INTERVAL ? MINUTE)`,
+      [
+        messageId,
+        destination,
+        JSON.stringify({ correlationId: messageId, originEndpoint: 'admin' }),
+        messageId,
+        minutesAgo,
+      ],
+    );
+    return messageId;
+  };
+
+  beforeAll(async () => {
+    app = await startAdminEndpoint(prefix);
+    base = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await cleanUp(prefix);
+  });
+
+  it('refuses requests without the bearer token', async () => {
+    expect((await call('GET', 'outbox/stats', undefined, '')).status).toBe(401);
+    expect((await call('GET', 'outbox/stats', undefined, 'wrong')).status).toBe(401);
+    expect((await call('GET', 'dead-letters', undefined, '')).status).toBe(401);
+    expect((await call('POST', 'dead-letters/retry-all', undefined, '')).status).toBe(401);
+  });
+
+  it('shows a conversation in causal order, the outbox row and the inbox record', async () => {
+    const pingId = await app.get(PingSender).ping('hello');
+    let messages: ApiBody['messages'] = [];
+    await waitFor('the pong', async () => {
+      const { status, json } = await call('GET', `conversations/${pingId}`);
+      messages = status === 200 ? json.messages : [];
+      return messages.length === 2;
+    });
+    expect(messages.map((m) => [m.type, m.depth, m.causedBy])).toEqual([
+      ['admin.Ping', 0, null],
+      ['admin.Pong', 1, pingId],
+    ]);
+    expect(messages[0].caused).toEqual([messages[1].messageId]);
+    expect(messages[0].handledBy).toEqual(['admin']);
+
+    const detail = await call('GET', `outbox/${pingId}`);
+    expect(detail.status).toBe(200);
+    expect(detail.json).toMatchObject({
+      messageId: pingId,
+      type: 'admin.Ping',
+      payload: { text: 'hello' },
+      headers: { correlationId: pingId, originEndpoint: 'admin' },
+    });
+    const inbox = await call('GET', `inbox/${pingId}`);
+    expect(inbox.status).toBe(200);
+    expect(inbox.json).toMatchObject({ endpoint: 'admin', messageId: pingId, type: 'admin.Ping' });
+    expect((await call('GET', 'inbox/stats')).json.records).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers 404 for unknown ids', async () => {
+    for (const path of [
+      'outbox/nope',
+      'inbox/nope',
+      'inbox/nope?endpoint=other',
+      'dead-letters/nope',
+      'conversations/nope',
+    ]) {
+      const { status, json } = await call('GET', path);
+      expect([path, status]).toEqual([path, 404]);
+      expect(json.message).toMatch(/nope/);
+    }
+    expect((await call('POST', 'dead-letters/nope/retry')).status).toBe(404);
+    expect((await call('DELETE', 'dead-letters/nope')).status).toBe(404);
+    expect((await call('POST', 'outbox/redispatch', { messageIds: ['nope'] })).status).toBe(404);
+  });
+
+  it('answers 400 with a clear message for bad input', async () => {
+    const cases: [string, string, unknown, RegExp][] = [
+      ['GET', 'outbox?limit=201', undefined, /limit: an integer from 1 to 200/],
+      ['GET', 'outbox?limit=abc', undefined, /limit/],
+      ['GET', 'outbox?after=-1', undefined, /after/],
+      ['GET', 'outbox?status=stuck', undefined, /status: one of pending, dispatched, all/],
+      ['GET', 'outbox?createdFrom=yesterday', undefined, /createdFrom: an ISO 8601 date/],
+      ['GET', 'dead-letters?limit=1000', undefined, /limit/],
+      ['POST', 'outbox/redispatch', {}, /messageIds: a JSON array/],
+      ['POST', 'outbox/redispatch', { messageIds: [1] }, /messageIds/],
+      ['POST', 'outbox/redispatch', { messageIds: [] }, /messageIds/],
+    ];
+    for (const [method, path, body, message] of cases) {
+      const { status, json } = await call(method, path, body);
+      expect([path, status]).toEqual([path, 400]);
+      expect(json.message).toMatch(message);
+    }
+  });
+
+  it('lists with filters and keyset pagination, counts, lag and re-dispatch', async () => {
+    const older = await insertPending('elsewhere', 20);
+    const old = await insertPending('elsewhere', 10);
+    const stats = await call('GET', 'outbox/stats');
+    expect(stats.json.pending).toBe(2);
+    expect(stats.json.lagMs).toBeGreaterThanOrEqual(20 * 60 * 1000 - 1000);
+
+    const pending = await call('GET', 'outbox?status=pending&type=admin.Manual');
+    expect(pending.json.items.map((item: { messageId: string }) => item.messageId)).toEqual([
+      older,
+      old,
+    ]);
+    const first = await call('GET', 'outbox?limit=1&type=admin.Manual');
+    expect(first.json.items[0].messageId).toBe(older);
+    const second = await call('GET', `outbox?limit=1&type=admin.Manual&after=${first.json.next}`);
+    expect(second.json.items[0].messageId).toBe(old);
+    expect(second.json.next).toBe(second.json.items[0].id);
+    const third = await call('GET', `outbox?limit=1&type=admin.Manual&after=${second.json.next}`);
+    expect(third.json).toEqual({ items: [], next: null });
+    const from = new Date(Date.now() - 15 * 60 * 1000).toISOString();
+    const recent = await call('GET', `outbox?status=pending&createdFrom=${from}`);
+    expect(recent.json.items.map((item: { messageId: string }) => item.messageId)).toEqual([old]);
+    const byCorrelation = await call('GET', `outbox?correlationId=${older}`);
+    expect(byCorrelation.json.items).toHaveLength(1);
+
+    const redispatched = await call('POST', 'outbox/redispatch', { messageIds: [old, older] });
+    expect(redispatched).toMatchObject({ status: 200, json: { dispatched: [old, older] } });
+    await waitFor('marks', async () => (await call('GET', 'outbox/stats')).json.pending === 0);
+    const { Queue } = await import('bullmq');
+    const queue = new Queue('elsewhere', { connection: redis, prefix: prefix.replace(/_+$/, '') });
+    try {
+      expect(await queue.getJob(old)).toBeDefined();
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('lists, inspects, retries and deletes dead letters', async () => {
+    const probe = app.get(AdminProbe);
+    probe.failures = 2;
+    const first = await app.get(PingSender).flaky('one');
+    const second = await app.get(PingSender).flaky('two');
+    await waitFor(
+      'two dead letters',
+      async () => (await call('GET', 'dead-letters')).json.total === 2,
+    );
+    const listed = await call('GET', 'dead-letters?limit=10');
+    expect(listed.json.items.map((d: { jobId: string }) => d.jobId).sort()).toEqual(
+      [first, second].sort(),
+    );
+    const letter = await call('GET', `dead-letters/${first}`);
+    expect(letter.json).toMatchObject({
+      jobId: first,
+      error: 'flaky handler failed on purpose',
+      attemptsMade: 1,
+      envelope: { type: 'admin.Flaky' },
+    });
+
+    expect(await call('POST', `dead-letters/${first}/retry`)).toMatchObject({
+      status: 200,
+      json: { retried: first },
+    });
+    await waitFor('the retried message', () => probe.handledFlaky.includes(first));
+    expect(await call('DELETE', `dead-letters/${second}`)).toMatchObject({
+      status: 200,
+      json: { removed: second },
+    });
+    expect((await call('GET', 'dead-letters')).json.total).toBe(0);
+
+    probe.failures = 1;
+    const third = await app.get(PingSender).flaky('three');
+    await waitFor(
+      'a dead letter',
+      async () => (await call('GET', 'dead-letters')).json.total === 1,
+    );
+    expect((await call('POST', 'dead-letters/retry-all')).json).toEqual({ retried: 1 });
+    await waitFor('the retried message', () => probe.handledFlaky.includes(third));
+  });
+
+  it('answers 503, not 500, while Redis is unreachable', async () => {
+    const connection = app.get(ProducerConnection);
+    connection.client.disconnect();
+    try {
+      const { status, json } = await call('GET', 'dead-letters');
+      expect(status).toBe(503);
+      expect(json.message).toMatch(/^Messaging admin: /);
+    } finally {
+      await connection.client.connect().catch(() => undefined);
+      await waitFor('Redis back', () => connection.client.status === 'ready');
+    }
+  });
+
+  it('serves the dashboard page', async () => {
+    const { status, text } = await call('GET', 'ui', undefined, '');
+    expect(status).toBe(200);
+    expect(text).toMatch(/^<!doctype html>/i);
+    for (const id of ['stats', 'pending', 'dead-letters', 'conversation-form', 'conversation']) {
+      expect(text).toContain(`id="${id}"`);
+    }
+    expect(text).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+  });
+});
+
+describe('admin options', () => {
+  it('mounts without a guard when that is explicit, and warns', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const unguarded = await startAdminEndpoint(prefix, { enabled: true, allowUnguarded: true });
+    try {
+      const url = await unguarded.getUrl();
+      expect((await fetch(`${url}/messaging/outbox/stats`)).status).toBe(200);
+      expect(warn.mock.calls.map((call) => String(call[0]))).toContainEqual(
+        expect.stringMatching(/mounted at \/messaging WITHOUT a guard/),
+      );
+    } finally {
+      warn.mockRestore();
+      await unguarded.close();
+    }
+  });
+
+  it('refuses to mount the admin without a guard unless that is explicit', () => {
+    const base = { endpoint: 'x', redis };
+    expect(() => ConsistentMessagingModule.forRoot({ ...base, admin: { enabled: true } })).toThrow(
+      InvalidAdminOptionsError,
+    );
+    expect(() => ConsistentMessagingModule.forRoot({ ...base, admin: { enabled: true } })).toThrow(
+      /without a guard: pass admin.guard[\s\S]*allowUnguarded: true/,
+    );
+    expect(() =>
+      ConsistentMessagingModule.forRoot({
+        ...base,
+        admin: { enabled: true, allowUnguarded: true },
+      }),
+    ).not.toThrow();
+    expect(() =>
+      ConsistentMessagingModule.forRoot({
+        ...base,
+        admin: { enabled: true, guard: BearerTokenGuard, path: '/bad/' },
+      }),
+    ).toThrow(/path:/);
+    expect(ConsistentMessagingModule.forRoot(base).controllers).toEqual([]);
+    expect(
+      ConsistentMessagingModule.forRootAsync({
+        useFactory: () => base,
+        admin: { enabled: true, guard: BearerTokenGuard },
+      }).controllers,
+    ).toHaveLength(2);
+  });
+});

@@ -1,0 +1,95 @@
+import type { INestApplication } from '@nestjs/common';
+import { existsSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { ADMIN_TOKEN, AdminProbe, PingSender } from '../fixtures/admin.fixtures';
+import { startAdminEndpoint } from '../support/admin-endpoint';
+import { cleanUp, uniquePrefix, waitFor } from '../support/test-endpoint';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Loads the dashboard in headless Chromium: counts, filter, retry a dead letter, conversation. */
+describe('dashboard in a browser', () => {
+  const prefix = uniquePrefix('dash');
+  let app: INestApplication;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`,
+      );
+    }
+    const { chromium } = await import('playwright-core').catch(() => {
+      throw new Error('playwright-core is not installed: npm install --save-dev playwright-core');
+    });
+    app = await startAdminEndpoint(prefix);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // No background traffic: this machine has no network beyond loopback.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await cleanUp(prefix);
+  });
+
+  it('shows counts, filters, retries a dead letter and shows a conversation', async () => {
+    const probe = app.get(AdminProbe);
+    probe.failures = 1;
+    const flakyId = await app.get(PingSender).flaky('from the browser test');
+    const pingId = await app.get(PingSender).ping('hello');
+
+    await page.goto(`${await app.getUrl()}/ops/messaging/ui`);
+    await page.waitForSelector('#message.warn');
+    expect(await page.textContent('#message')).toMatch(/401/);
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.dispatchEvent('#token', 'change');
+
+    const row = page.locator(`#dead-letters tr[data-job-id="${flakyId}"]`);
+    await row.waitFor({ timeout: 15000 });
+    expect(await row.textContent()).toContain('flaky handler failed on purpose');
+    await page.waitForSelector('[data-stat="dead letters"] b:text("1")');
+
+    await page.fill('#pending-filter input[name=type]', 'no.such.Type');
+    await page.click('#pending-filter button');
+    await page.waitForSelector('#pending td:text("nothing pending")');
+
+    await waitFor('the pong', async () => {
+      const response = await fetch(`${await app.getUrl()}/ops/messaging/conversations/${pingId}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      return (
+        response.ok && ((await response.json()) as { messages: unknown[] }).messages.length === 2
+      );
+    });
+    await page.fill('#conversation-form input[name=correlationId]', pingId);
+    await page.click('#conversation-form button');
+    await page.waitForSelector('#conversation td:text("admin.Pong")');
+    expect(await page.locator('#conversation tbody tr').count()).toBe(2);
+
+    // `SCREENSHOT=1` refreshes the README's picture; otherwise it goes to the temp directory.
+    const shot = process.env.SCREENSHOT
+      ? join(__dirname, '../../docs/dashboard.png')
+      : join(tmpdir(), `${prefix}dashboard.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+
+    await row.locator('button.retry').click();
+    await waitFor('the retried message to be handled', () => probe.handledFlaky.includes(flakyId));
+    await row.waitFor({ state: 'detached', timeout: 15000 });
+    await page.waitForSelector('[data-stat="dead letters"] b:text("0")');
+  });
+});

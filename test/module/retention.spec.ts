@@ -1,0 +1,111 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { RetentionCleaner } from '../../lib';
+import { redis } from '../support/services';
+import { cleanUp, startEndpoint, uniquePrefix } from '../support/test-endpoint';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe('retention cleanup', () => {
+  const prefix = uniquePrefix('retention');
+  let app: INestApplication;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    app = await startEndpoint({
+      endpoint: 'retention',
+      prefix,
+      messaging: {
+        consume: false,
+        relay: { sweepIntervalMs: 3_600_000 },
+        retention: { intervalMs: 3_600_000, batchSize: 2 },
+      },
+    });
+    dataSource = app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await cleanUp(prefix);
+  });
+
+  async function outboxRow(
+    tag: string,
+    createdHoursAgo: number,
+    dispatchedHoursAgo: number | null,
+  ) {
+    await dataSource.query(
+      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
+         origin_endpoint, causation_id, correlation_id, created_at, dispatched_at)
+       VALUES (?, 'Tag', 'nowhere', '{}', '{}', 'retention', NULL, ?, NOW(3) - INTERVAL ? HOUR,
+         IF(? IS NULL, NULL, NOW(3) - INTERVAL ? HOUR))`,
+      [randomUUID(), tag, createdHoursAgo, dispatchedHoursAgo, dispatchedHoursAgo ?? 0],
+    );
+  }
+
+  async function inboxRow(tag: string, processedHoursAgo: number) {
+    await dataSource.query(
+      `INSERT INTO \`${prefix}inbox\` (endpoint, message_id, message_type, processed_at)
+       VALUES ('retention', ?, ?, NOW(3) - INTERVAL ? HOUR)`,
+      [randomUUID(), tag, processedHoursAgo],
+    );
+  }
+
+  const tagsOf = async (table: string, column: string) =>
+    (
+      (await dataSource.query(`SELECT ${column} AS tag FROM \`${prefix}${table}\``)) as {
+        tag: string;
+      }[]
+    )
+      .map((row) => row.tag)
+      .sort();
+
+  it('deletes old dispatched outbox rows and old inbox records in batches, keeps the rest', async () => {
+    // defaults: dispatched outbox rows kept 1 day, inbox records 7 days
+    for (let i = 0; i < 5; i++) await outboxRow('old-dispatched', 72, 25);
+    await outboxRow('recent-dispatched', 72, 23);
+    await outboxRow('old-pending', 30 * 24, null);
+    for (let i = 0; i < 3; i++) await inboxRow('old-processed', 7 * 24 + 1);
+    await inboxRow('recent-processed', 7 * 24 - 1);
+
+    const run = await app.get(RetentionCleaner).runOnce();
+
+    // batchSize 2: outbox 2 + 2 + 1 (3 statements), inbox 2 + 1 (2 statements)
+    expect(run).toEqual({ skipped: false, outboxDeleted: 5, inboxDeleted: 3, batches: 5 });
+    expect(await tagsOf('outbox', 'correlation_id')).toEqual(['old-pending', 'recent-dispatched']);
+    expect(await tagsOf('inbox', 'message_type')).toEqual(['recent-processed']);
+    expect(await app.get(RetentionCleaner).runOnce()).toEqual({
+      skipped: false,
+      outboxDeleted: 0,
+      inboxDeleted: 0,
+      batches: 2,
+    });
+  });
+
+  it('skips while another instance holds the lock, and releases its own lock', async () => {
+    await outboxRow('old-dispatched', 72, 25);
+    const client = new Redis(redis);
+    const key = `${prefix.replace(/_+$/, '')}:cm:retention-lock:${prefix}`;
+    try {
+      await client.set(key, 'another-instance', 'PX', 10000);
+      expect((await app.get(RetentionCleaner).runOnce()).skipped).toBe(true);
+      expect(await tagsOf('outbox', 'correlation_id')).toContain('old-dispatched');
+      await client.del(key);
+      expect((await app.get(RetentionCleaner).runOnce()).outboxDeleted).toBe(1);
+      expect(await client.exists(key)).toBe(0);
+    } finally {
+      await client.quit();
+    }
+  });
+
+  it('uses the indexes, never a full scan', async () => {
+    const plans: { key: string | null; type: string }[] = await dataSource.query(
+      `EXPLAIN DELETE FROM \`${prefix}outbox\` WHERE dispatched_at IS NOT NULL
+       AND dispatched_at < NOW(3) - INTERVAL ? MICROSECOND ORDER BY dispatched_at LIMIT 2`,
+      [DAY_MS * 1000],
+    );
+    expect(plans[0].type).not.toBe('ALL');
+  });
+});
