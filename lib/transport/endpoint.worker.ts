@@ -43,6 +43,9 @@ export class EndpointWorker {
         concurrency,
         lockDuration: lockDurationMs,
         stalledInterval: Math.min(30000, lockDurationMs),
+        // A worker lost mid-message (crash, lock lost in a Redis outage) is a failed attempt too:
+        // BullMQ's default of one stall would dead-letter the message on the second.
+        maxStalledCount: this.options.retry.attempts,
       },
     );
     this.worker.on('failed', (job, error) => this.reportFailure(job, error));

@@ -1,0 +1,70 @@
+/**
+ * One worker process of endpoint B or C of the harness chain:
+ *
+ *   node -r ts-node/register/transpile-only harness/chain-endpoint.ts <b|c>
+ *
+ * Settings come from HARNESS_* (see harness.config.ts). Prints `ready {"pid":…}` once it consumes
+ * its queue; closes gracefully on SIGTERM or when the parent's IPC channel closes. The harness
+ * normally ends it with SIGKILL.
+ */
+import 'reflect-metadata';
+import type { DynamicModule, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConsistentMessagingModule } from '../lib';
+import { AChange, BStep, CStep } from './chain.entities';
+import { StepBHandler, StepCHandler } from './chain.handlers';
+import { chainMessaging, connectionsFromEnv, queuePrefixOf } from './harness.config';
+
+/** Each role writes its step and reads the previous one's. */
+const roles: Record<string, { entities: Type[]; handler: Type }> = {
+  b: { entities: [AChange, BStep], handler: StepBHandler },
+  c: { entities: [BStep, CStep], handler: StepCHandler },
+};
+
+function rootModule(role: string): DynamicModule {
+  const { prefix, db, redis } = connectionsFromEnv();
+  class ChainEndpointModule {}
+  return {
+    module: ChainEndpointModule,
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'mysql',
+        ...db,
+        entities: roles[role].entities,
+        entityPrefix: prefix,
+      }),
+      ConsistentMessagingModule.forRoot({
+        endpoint: role,
+        redis: { ...redis, connectionName: `harness-${process.pid}` },
+        tablePrefix: prefix,
+        queuePrefix: queuePrefixOf(prefix),
+        concurrency: Number(process.env.HARNESS_CONCURRENCY ?? 4),
+        ...chainMessaging,
+      }),
+    ],
+    providers: [roles[role].handler],
+  };
+}
+
+async function main(): Promise<void> {
+  const role = process.argv[2] ?? '';
+  if (!roles[role]) throw new Error(`role: give b or c (got "${role}")`);
+  const app = await NestFactory.createApplicationContext(rootModule(role), {
+    logger: process.env.HARNESS_LOGS ? ['log', 'warn', 'error'] : ['error'],
+    abortOnError: false,
+  });
+  const stop = () =>
+    void app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  process.once('SIGTERM', stop);
+  if (process.send) process.once('disconnect', stop);
+  process.stdout.write(`ready ${JSON.stringify({ pid: process.pid, role })}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[${process.pid}] failed to start: ${String(error)}\n`);
+  process.exit(1);
+});

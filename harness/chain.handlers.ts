@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { ConsistentHandler, MessageContext } from '../lib';
+import { AChange, BStep, CStep } from './chain.entities';
+import { sleepsPastLock } from './chain.keys';
+import { ProcessStarted, StepRecorded } from './chain.messages';
+
+/** How long B sleeps, in its transaction, for the keys of `sleepsPastLock`: past the 2 s lock. */
+const slowHandlerMs = Number(process.env.HARNESS_SLOW_HANDLER_MS ?? 3000);
+
+/** Lock waits fail after 2 s in the handlers' sessions, so the lock-wait fault can time them out. */
+async function shortLockWaits(context: MessageContext): Promise<void> {
+  await context.manager.query('SET SESSION innodb_lock_wait_timeout = 2');
+}
+
+/** Endpoint B: records its step and publishes the follow-up, in the message's transaction. */
+@Injectable()
+export class StepBHandler {
+  @ConsistentHandler(ProcessStarted)
+  async onStarted(message: ProcessStarted, context: MessageContext): Promise<void> {
+    await shortLockWaits(context);
+    await context.manager.insert(BStep, {
+      key: message.key,
+      messageId: context.messageId,
+      pid: process.pid,
+      causeVisible: (await context.manager.countBy(AChange, { key: message.key })) > 0,
+    });
+    if (sleepsPastLock(message.key)) await new Promise((ok) => setTimeout(ok, slowHandlerMs));
+    context.publish(new StepRecorded(message.key));
+  }
+}
+
+/** Endpoint C: the end of the chain. */
+@Injectable()
+export class StepCHandler {
+  @ConsistentHandler(StepRecorded)
+  async onRecorded(message: StepRecorded, context: MessageContext): Promise<void> {
+    await shortLockWaits(context);
+    await context.manager.insert(CStep, {
+      key: message.key,
+      messageId: context.messageId,
+      pid: process.pid,
+      causeVisible: (await context.manager.countBy(BStep, { key: message.key })) > 0,
+    });
+  }
+}

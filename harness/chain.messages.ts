@@ -1,0 +1,13 @@
+import { Message } from '../lib';
+
+/** Published by A when a business process starts (its initial state change). */
+@Message('harness.ProcessStarted')
+export class ProcessStarted {
+  constructor(readonly key: string) {}
+}
+
+/** Published by B once it recorded its step. */
+@Message('harness.StepRecorded')
+export class StepRecorded {
+  constructor(readonly key: string) {}
+}

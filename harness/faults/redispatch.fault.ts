@@ -1,0 +1,31 @@
+import type { Fault } from './fault.interface';
+
+/**
+ * Makes the sweeper dispatch 1 to 5 already dispatched outbox rows again, as after a relay crash
+ * between adding the jobs and marking the rows: the kept completed job is removed first (otherwise
+ * BullMQ would ignore the same job id), then `dispatched_at` goes back to NULL.
+ */
+export const redispatch: Fault = async ({ random, mysql, queues, prefix }) => {
+  const outbox = `\`${prefix}outbox\``;
+  const [{ n }] = await mysql.query<{ n: string }>(
+    `SELECT COUNT(*) AS n FROM ${outbox} WHERE dispatched_at IS NOT NULL`,
+  );
+  if (Number(n) === 0) return undefined;
+  const rows = await mysql.query<{ message_id: string; origin_endpoint: string }>(
+    `SELECT message_id, origin_endpoint FROM ${outbox} WHERE dispatched_at IS NOT NULL
+     ORDER BY id LIMIT ? OFFSET ?`,
+    [random.between(1, 5), random.between(0, Number(n) - 1)],
+  );
+  const reset: string[] = [];
+  for (const row of rows) {
+    // A's events go to B's queue, B's to C's.
+    const queue = row.origin_endpoint === 'a' ? queues.b : queues.c;
+    const job = await queue.getJob(row.message_id);
+    if (job && (await job.isCompleted())) await job.remove();
+    else if (job) continue; // still waiting or active: resetting would be a no-op
+    reset.push(row.message_id);
+  }
+  if (reset.length === 0) return undefined;
+  await mysql.query(`UPDATE ${outbox} SET dispatched_at = NULL WHERE message_id IN (?)`, [reset]);
+  return `${reset.length} dispatched outbox row(s) reset to pending`;
+};

@@ -1,0 +1,50 @@
+export interface HarnessOptions {
+  seed: number;
+  /** Seconds of fault injection. */
+  durationS: number;
+  /** Business processes started through A. */
+  processes: number;
+  bWorkers: number;
+  cWorkers: number;
+  /** Seconds to wait for quiescence once the faults stop. */
+  quiescenceTimeoutS: number;
+  /** Print every fault as it is injected. */
+  verbose: boolean;
+}
+
+const usage =
+  'harness [--seed N] [--duration S] [--processes N] [--b-workers N] [--c-workers N] [--verbose]';
+
+/** Parses `--name value` flags; unknown flags are an error. */
+export function parseHarnessOptions(argv: string[]): HarnessOptions {
+  const options: HarnessOptions = {
+    seed: Math.floor(Math.random() * 2 ** 31),
+    durationS: 60,
+    processes: 500,
+    bWorkers: 2,
+    cWorkers: 2,
+    quiescenceTimeoutS: 90,
+    verbose: false,
+  };
+  const numeric: Record<string, keyof HarnessOptions> = {
+    '--seed': 'seed',
+    '--duration': 'durationS',
+    '--processes': 'processes',
+    '--b-workers': 'bWorkers',
+    '--c-workers': 'cWorkers',
+    '--quiescence-timeout': 'quiescenceTimeoutS',
+  };
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index];
+    if (flag === '--verbose') {
+      options.verbose = true;
+      continue;
+    }
+    const [name, inline] = flag.split('=', 2);
+    const field = numeric[name];
+    const value = Number(inline ?? argv[++index]);
+    if (!field || !Number.isFinite(value)) throw new Error(`bad argument "${flag}"; ${usage}`);
+    Object.assign(options, { [field]: value });
+  }
+  return options;
+}

@@ -1,0 +1,138 @@
+import { Queue } from 'bullmq';
+import { randomBytes } from 'crypto';
+import Redis from 'ioredis';
+import type { MessageEnvelope } from '../lib';
+import type { FaultTarget } from './faults/fault.interface';
+import { injectFaults, type FaultTally } from './faults/fault.scheduler';
+import { adminDb, queuePrefixOf, type HarnessConnections } from './harness.config';
+import type { HarnessOptions } from './harness.options';
+import { checkInvariants, type InvariantResult } from './invariants.check';
+import { MysqlAdmin } from './mysql.admin';
+import { driveProcesses } from './process.driver';
+import { ProcessStarter, startProducer, type StartOutcome } from './producer.app';
+import { freePort, RedisServer } from './redis.server';
+import { collectStats, type QueueStats } from './run.stats';
+import { SeededRandom } from './seeded.random';
+import { WorkerPool } from './worker.pool';
+import { waitForQuiescence } from './quiescence.wait';
+
+export interface HarnessReport {
+  seed: number;
+  prefix: string;
+  processes: { label: string; pids: number[]; unexpectedExits: string[] }[];
+  businessProcesses: Record<StartOutcome, number>;
+  faults: FaultTally;
+  endpoints: Record<string, QueueStats>;
+  /** Servers, tables and processes up. */
+  setupS: number;
+  /** Driving and injecting faults. */
+  faultPhaseS: number;
+  quiescenceS: number;
+  totalS: number;
+  invariants: InvariantResult[];
+  ok: boolean;
+}
+
+/** One run: set up, drive and inject faults, wait for quiescence, check, tear down. */
+export async function runHarness(
+  options: HarnessOptions,
+  log: (line: string) => void,
+): Promise<HarnessReport> {
+  const began = Date.now();
+  const prefix = `h${randomBytes(3).toString('hex')}_`;
+  const mysql = new MysqlAdmin();
+  const redisServer = new RedisServer(await freePort());
+  await Promise.all([mysql.open(), redisServer.start()]);
+  const connections: HarnessConnections = {
+    prefix,
+    db: { ...adminDb, username: mysql.user, password: mysql.password },
+    redis: { host: '127.0.0.1', port: redisServer.port },
+  };
+  const redis = new Redis({ ...connections.redis, maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+  const queues = {
+    b: openQueue('b', connections),
+    c: openQueue('c', connections),
+  };
+  const pool = new WorkerPool(connections, log);
+  let producer: Awaited<ReturnType<typeof startProducer>> | undefined;
+  try {
+    producer = await startProducer(connections);
+    await pool.start(options.bWorkers, options.cWorkers);
+    log(`run ${prefix}: ${pool.slots.map((slot) => `${slot.label} ${slot.pids[0]}`).join(', ')}`);
+
+    const target: FaultTarget = {
+      random: new SeededRandom(options.seed),
+      pool,
+      mysql,
+      redisServer,
+      redis,
+      queues,
+      prefix,
+      background: [],
+    };
+    const setupEnd = Date.now();
+    const faultsUntil = Date.now() + options.durationS * 1000;
+    const [outcomes, tally] = await Promise.all([
+      driveProcesses(producer.get(ProcessStarter), options.processes, options.durationS * 700),
+      injectFaults(target, faultsUntil, options.verbose ? log : () => undefined),
+    ]);
+    const faultPhaseEnd = Date.now();
+    await redisServer.start();
+    await Promise.all(target.background);
+    await pool.allRunning();
+    const busy = await waitForQuiescence(
+      mysql,
+      prefix,
+      Object.values(queues),
+      options.quiescenceTimeoutS * 1000,
+    );
+    const quiet = Date.now();
+    const invariants = await checkInvariants(mysql, prefix, Object.values(queues), outcomes, busy);
+    const businessProcesses: Record<StartOutcome, number> = {
+      started: 0,
+      'rolled back': 0,
+      repeat: 0,
+      'gave up': 0,
+    };
+    for (const outcome of outcomes.values()) businessProcesses[outcome]++;
+    return {
+      seed: options.seed,
+      prefix,
+      processes: [
+        { label: 'A (harness)', pids: [process.pid], unexpectedExits: [] },
+        ...pool.slots.map(({ label, pids, unexpectedExits }) => ({
+          label,
+          pids,
+          unexpectedExits,
+        })),
+      ],
+      businessProcesses,
+      faults: tally,
+      endpoints: await collectStats(mysql, prefix, Object.values(queues)),
+      setupS: (setupEnd - began) / 1000,
+      faultPhaseS: (faultPhaseEnd - setupEnd) / 1000,
+      quiescenceS: (quiet - faultPhaseEnd) / 1000,
+      totalS: (Date.now() - began) / 1000,
+      invariants,
+      ok: invariants.every((invariant) => invariant.ok),
+    };
+  } finally {
+    await pool.close();
+    await producer?.close().catch(() => undefined);
+    await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => undefined)));
+    redis.disconnect();
+    if (!process.env.HARNESS_KEEP) await mysql.dropTables(prefix).catch(() => undefined);
+    await mysql.close().catch(() => undefined);
+    await redisServer.destroy();
+  }
+}
+
+function openQueue(name: 'b' | 'c', connections: HarnessConnections): Queue<MessageEnvelope> {
+  const queue = new Queue<MessageEnvelope>(name, {
+    connection: { ...connections.redis, maxRetriesPerRequest: null },
+    prefix: queuePrefixOf(connections.prefix),
+  });
+  queue.on('error', () => undefined);
+  return queue;
+}

@@ -1,0 +1,122 @@
+import type { Queue } from 'bullmq';
+import type { MessageEnvelope } from '../lib';
+import { failsAtStart } from './chain.keys';
+import type { MysqlAdmin } from './mysql.admin';
+import type { StartOutcome } from './producer.app';
+
+export interface InvariantResult {
+  name: string;
+  ok: boolean;
+  /** Counts, and up to 5 offending keys when it fails. */
+  detail: string;
+}
+
+type Counts = Map<string, number>;
+
+async function countsByKey(mysql: MysqlAdmin, table: string): Promise<Counts> {
+  const rows = await mysql.query<{ key: string; n: string }>(
+    `SELECT \`key\`, COUNT(*) AS n FROM \`${table}\` GROUP BY \`key\``,
+  );
+  return new Map(rows.map((row) => [row.key, Number(row.n)]));
+}
+
+function result(name: string, offenders: string[], total: number, what: string): InvariantResult {
+  const sample = offenders.slice(0, 5).join(', ');
+  return {
+    name,
+    ok: offenders.length === 0,
+    detail:
+      offenders.length === 0
+        ? `${total} ${what} checked`
+        : `${offenders.length} of ${total} ${what} violate it, e.g. ${sample}`,
+  };
+}
+
+/** Checks the chain's invariants by counting rows once the system is quiet. */
+export async function checkInvariants(
+  mysql: MysqlAdmin,
+  prefix: string,
+  queues: Queue<MessageEnvelope>[],
+  outcomes: Map<string, StartOutcome>,
+  quiescence: string | undefined,
+): Promise<InvariantResult[]> {
+  const [a, b, c] = await Promise.all(
+    ['a_change', 'b_step', 'c_step'].map((table) => countsByKey(mysql, `${prefix}${table}`)),
+  );
+  const keys = [...outcomes.keys()];
+  const aKeys = [...a.keys()];
+  const count = (counts: Counts, key: string) => counts.get(key) ?? 0;
+  const [{ pending }] = await mysql.query<{ pending: string }>(
+    `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE dispatched_at IS NULL`,
+  );
+  const deadLetters = await Promise.all(
+    queues.map(async (queue) => {
+      const failed = await queue.getFailed(0, 2);
+      const why = failed.map((job) => `${job.id} after ${job.attemptsMade}: ${job.failedReason}`);
+      return `${queue.name}: ${await queue.getFailedCount()}${why.length ? ` (${why.join('; ')})` : ''}`;
+    }),
+  );
+  const rolledBack = keys.filter(failsAtStart);
+  const causal = await Promise.all(
+    ['b_step', 'c_step'].map((table) =>
+      mysql.query<{ key: string }>(
+        `SELECT \`key\` FROM \`${prefix}${table}\` WHERE NOT causeVisible`,
+      ),
+    ),
+  );
+  const stepRows = [...b.values(), ...c.values()].reduce((sum, n) => sum + n, 0);
+  return [
+    {
+      name: 'quiescence reached',
+      ok: quiescence === undefined,
+      detail: quiescence === undefined ? 'outbox and queues drained' : `still ${quiescence}`,
+    },
+    result(
+      'every started process has exactly one A row',
+      keys.filter((key) => !failsAtStart(key) && count(a, key) !== 1),
+      keys.length - rolledBack.length,
+      'keys',
+    ),
+    result(
+      'every A row has exactly one B row',
+      aKeys.filter((key) => count(b, key) !== 1).map((key) => `${key}=${count(b, key)}`),
+      aKeys.length,
+      'A rows',
+    ),
+    result(
+      'every A row has exactly one C row',
+      aKeys.filter((key) => count(c, key) !== 1).map((key) => `${key}=${count(c, key)}`),
+      aKeys.length,
+      'A rows',
+    ),
+    result(
+      'rolled-back changes left no row and no message (no ghost)',
+      [
+        ...rolledBack.filter((key) => a.has(key)).map((key) => `${key} has an A row`),
+        ...new Set(
+          [...b.keys(), ...c.keys()]
+            .filter((key) => !a.has(key))
+            .map((key) => `${key} has B/C rows without A`),
+        ),
+      ],
+      rolledBack.length,
+      'rolled-back keys',
+    ),
+    result(
+      "causal order: each B and C row saw its cause's row committed",
+      causal.flatMap((rows, index) => rows.map((row) => `${'BC'[index]} ${row.key}`)),
+      stepRows,
+      'B and C rows',
+    ),
+    {
+      name: 'outbox drained (0 pending)',
+      ok: Number(pending) === 0,
+      detail: `${pending} pending`,
+    },
+    {
+      name: 'no dead letters (none expected)',
+      ok: deadLetters.every((line) => / 0$/.test(line)),
+      detail: deadLetters.join(', '),
+    },
+  ];
+}

@@ -1,0 +1,42 @@
+import type { Queue } from 'bullmq';
+import type { MessageEnvelope } from '../lib';
+import type { MysqlAdmin } from './mysql.admin';
+
+/**
+ * Waits until no outbox row is pending and no queue has waiting, active, delayed or prioritized
+ * jobs, three polls in a row. Resolves with undefined when quiet, or what it still waited for.
+ */
+export async function waitForQuiescence(
+  mysql: MysqlAdmin,
+  prefix: string,
+  queues: Queue<MessageEnvelope>[],
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let quietPolls = 0;
+  let busy = 'nothing polled yet';
+  while (Date.now() < deadline) {
+    busy = await whatIsBusy(mysql, prefix, queues).catch((error: Error) => error.message);
+    quietPolls = busy === '' ? quietPolls + 1 : 0;
+    if (quietPolls >= 3) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return busy;
+}
+
+async function whatIsBusy(
+  mysql: MysqlAdmin,
+  prefix: string,
+  queues: Queue<MessageEnvelope>[],
+): Promise<string> {
+  const [{ pending }] = await mysql.query<{ pending: string }>(
+    `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE dispatched_at IS NULL`,
+  );
+  if (Number(pending) > 0) return `${pending} pending outbox row(s)`;
+  for (const queue of queues) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(counts).some((n) => n > 0))
+      return `queue ${queue.name}: ${JSON.stringify(counts)}`;
+  }
+  return '';
+}

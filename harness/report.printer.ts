@@ -1,0 +1,37 @@
+import type { HarnessReport } from './harness.run';
+
+/** The human report, then one `report {json}` line for scripts and the CI spec. */
+export function formatReport(report: HarnessReport): string {
+  const lines: string[] = [];
+  lines.push(`== fault-injection harness: seed ${report.seed} (replay: --seed ${report.seed})`);
+  lines.push('processes:');
+  for (const { label, pids, unexpectedExits } of report.processes) {
+    const restarts = pids.length - 1;
+    const extra = unexpectedExits.length ? `, ${unexpectedExits.length} unexpected exit(s)` : '';
+    lines.push(`  ${label.padEnd(12)} ${pids.length} process(es), ${restarts} restart(s)${extra}`);
+  }
+  const business = Object.entries(report.businessProcesses).map(([k, n]) => `${k} ${n}`);
+  lines.push(`business processes: ${business.join(', ')}`);
+  lines.push('faults injected:');
+  for (const [kind, n] of Object.entries(report.faults.injected))
+    lines.push(`  ${kind.padEnd(24)} ${n}`);
+  lines.push(
+    `  (idle moments ${report.faults.idle}, injection errors ${report.faults.errors.length})`,
+  );
+  lines.push('endpoints:');
+  for (const [name, stats] of Object.entries(report.endpoints))
+    lines.push(
+      `  ${name}: handled ${stats.handled}, duplicates suppressed ${stats.duplicatesSuppressed}, ` +
+        `redeliveries ${stats.redeliveries} (stalled ${stats.stalled}), completed jobs ${stats.completedJobs}`,
+    );
+  lines.push(
+    `time: setup ${report.setupS.toFixed(1)} s, faults ${report.faultPhaseS.toFixed(1)} s, to quiescence ${report.quiescenceS.toFixed(1)} s, ` +
+      `total ${report.totalS.toFixed(1)} s`,
+  );
+  lines.push('invariants:');
+  for (const invariant of report.invariants)
+    lines.push(`  ${invariant.ok ? 'PASS' : 'FAIL'} ${invariant.name}: ${invariant.detail}`);
+  lines.push(report.ok ? 'RESULT: all invariants hold' : 'RESULT: VIOLATIONS FOUND');
+  lines.push(`report ${JSON.stringify(report)}`);
+  return lines.join('\n');
+}

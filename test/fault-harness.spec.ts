@@ -1,0 +1,66 @@
+import { spawn } from 'child_process';
+import { join } from 'path';
+import type { HarnessReport } from '../harness/harness.run';
+
+/**
+ * The fault-injection harness (harness/main.ts) at CI size: a chain A → B → C over five processes,
+ * 200 business processes, 40 s of kill -9, duplicate deliveries, outbox re-dispatch, Redis
+ * CLIENT KILL and outage, MySQL KILL and lock expiry, with a fixed seed. It exits 0 only if every
+ * invariant holds; its last line is the report as JSON.
+ */
+describe('fault-injection harness (CI size)', () => {
+  it('keeps every invariant through 40 s of faults', async () => {
+    const { code, stdout, stderr } = await runHarness([
+      '--seed',
+      '20261127',
+      '--duration',
+      '40',
+      '--processes',
+      '200',
+    ]);
+    const line = stdout.split('\n').find((text) => text.startsWith('report '));
+    if (!line) throw new Error(`no report (exit ${code}):\n${stdout}\n${stderr.slice(-4000)}`);
+    const report = JSON.parse(line.slice('report '.length)) as HarnessReport;
+    const failed = report.invariants.filter((invariant) => !invariant.ok);
+    expect({ code, failed }).toEqual({ code: 0, failed: [] });
+
+    expect(report.seed).toBe(20261127);
+    // 1 key in 10 fails on purpose after publishing; a retry after an ambiguous commit is a repeat.
+    const { started, repeat, ...others } = report.businessProcesses;
+    expect({ startedOrRepeat: started + repeat, ...others }).toEqual({
+      startedOrRepeat: 180,
+      'rolled back': 20,
+      'gave up': 0,
+    });
+    expect(report.endpoints.b.handled).toBe(report.endpoints.c.handled);
+    expect(report.endpoints.b.handled).toBeGreaterThanOrEqual(180);
+    // Faults really happened: processes were killed and restarted, copies were dropped.
+    expect(report.faults.injected['kill -9 worker']).toBeGreaterThan(3);
+    const restarts = report.processes.reduce((sum, process) => sum + process.pids.length - 1, 0);
+    expect(restarts).toBeGreaterThan(3);
+    const suppressed =
+      report.endpoints.b.duplicatesSuppressed + report.endpoints.c.duplicatesSuppressed;
+    expect(suppressed).toBeGreaterThan(0);
+    expect(report.totalS).toBeLessThan(120);
+  }, 180000);
+});
+
+interface HarnessExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runHarness(args: string[]): Promise<HarnessExit> {
+  const root = join(__dirname, '..');
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(root, 'harness/main.ts'), ...args],
+    { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
