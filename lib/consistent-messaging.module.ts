@@ -23,6 +23,7 @@ import { DispatchMarker } from './relay/dispatch-marker';
 import { OutboxRelay } from './relay/outbox.relay';
 import { OutboxSweeper } from './relay/outbox.sweeper';
 import { MessagingHealthIndicator } from './health/messaging.health-indicator';
+import { MessagingMetrics } from './metrics/messaging.metrics';
 import { RetentionCleaner } from './retention/retention.cleaner';
 import { RetentionLock } from './retention/retention.lock';
 import { RetentionStore } from './retention/retention.store';
@@ -74,6 +75,7 @@ import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
     RetentionLock,
     RetentionCleaner,
     MessagingHealthIndicator,
+    MessagingMetrics,
     ConsistentMessagingLifecycle,
   ],
   exports: [
@@ -84,6 +86,7 @@ import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
     HandlerRegistry,
     RetentionCleaner,
     MessagingHealthIndicator,
+    MessagingMetrics,
   ],
 })
 export class ConsistentMessagingModule extends ConfigurableModuleClass {}

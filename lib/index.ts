@@ -67,6 +67,13 @@ export type {
 export type { InboxEntry, InboxStats } from './admin/admin-inbox.query';
 export { InvalidAdminOptionsError } from './errors/invalid-admin-options.error';
 export { MessagingHealthIndicator } from './health/messaging.health-indicator';
+export {
+  MessagingMetrics,
+  type MessagingCounter,
+  type MessagingCounterListener,
+  type MessagingCounters,
+  type MessagingMetricsSnapshot,
+} from './metrics/messaging.metrics';
 export type {
   ComponentHealth,
   MessagingHealthDetails,

@@ -1,12 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import {
-  CONSISTENT_MESSAGING_OPTIONS,
-  MESSAGING_DATA_SOURCE,
-} from '../consistent-messaging.constants';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { MessagingHealthCheckError } from '../errors/messaging-health-check.error';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
-import { messagingTableNames } from '../storage/messaging-schema';
+import { OutboxStore } from '../outbox/outbox.store';
 import { ProducerConnection } from '../transport/producer-connection';
 import type {
   ComponentHealth,
@@ -24,15 +20,11 @@ import type {
  */
 @Injectable()
 export class MessagingHealthIndicator {
-  private readonly outbox: string;
-
   constructor(
-    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly connection: ProducerConnection,
-  ) {
-    this.outbox = `\`${messagingTableNames(options.tablePrefix).outbox}\``;
-  }
+    private readonly outboxStore: OutboxStore,
+  ) {}
 
   /** Returns `{ [key]: details }` whatever the status; never throws. */
   async check(
@@ -42,7 +34,7 @@ export class MessagingHealthIndicator {
     const maxLagMs = options.maxLagMs ?? 60000;
     const timeoutMs = options.timeoutMs ?? 2000;
     const [lag, redis] = await Promise.all([
-      this.probe(() => this.lagMs(), timeoutMs),
+      this.probe(() => this.outboxStore.dispatchLagMs(), timeoutMs),
       this.probe(() => this.connection.client.ping(), timeoutMs),
     ]);
     const database: ComponentHealth = lag.error
@@ -87,15 +79,6 @@ export class MessagingHealthIndicator {
       throw new MessagingHealthCheckError(`Messaging is down: ${reasons.join('; ')}`, result);
     }
     return result;
-  }
-
-  /** Age of the oldest pending row (first of `ix_pending`), 0 when none is pending. */
-  private async lagMs(): Promise<number> {
-    const rows: { lag_ms: string | number }[] = await this.dataSource.query(
-      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, NOW(3)) DIV 1000 AS lag_ms
-       FROM ${this.outbox} WHERE dispatched_at IS NULL ORDER BY dispatched_at, id LIMIT 1`,
-    );
-    return rows[0] ? Math.max(0, Number(rows[0].lag_ms)) : 0;
   }
 
   private async probe<T>(

@@ -82,6 +82,15 @@ export class OutboxStore {
     return rows.map(toMessage);
   }
 
+  /** Age of the oldest pending row (the first of `ix_pending`, one index read); 0 when none is pending. */
+  async dispatchLagMs(): Promise<number> {
+    const rows: { lag_ms: string | number }[] = await this.dataSource.query(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, NOW(3)) DIV 1000 AS lag_ms
+       FROM ${this.table} WHERE dispatched_at IS NULL ORDER BY dispatched_at, id LIMIT 1`,
+    );
+    return rows[0] ? Math.max(0, Number(rows[0].lag_ms)) : 0;
+  }
+
   /** Pending messages an endpoint wrote while handling one incoming message. */
   async findPendingCausedBy(causationId: string, originEndpoint: string): Promise<OutboxMessage[]> {
     const rows: OutboxRow[] = await this.dataSource.query(

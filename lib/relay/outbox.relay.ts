@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FaultInjector } from '../faults/fault-injector';
+import { MessagingMetrics } from '../metrics/messaging.metrics';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { MessageDispatcher } from '../transport/message.dispatcher';
 import { DispatchMarker } from './dispatch-marker';
@@ -16,6 +17,7 @@ export class OutboxRelay {
     private readonly dispatcher: MessageDispatcher,
     private readonly marker: DispatchMarker,
     private readonly faults: FaultInjector,
+    private readonly metrics: MessagingMetrics,
   ) {}
 
   async dispatchCommitted(messages: OutboxMessage[], incomingMessageId?: string): Promise<void> {
@@ -30,6 +32,7 @@ export class OutboxRelay {
       );
       return;
     }
+    this.metrics.increment('dispatched', messages.length);
     await this.faults.at('afterDispatchBeforeMark', { messageIds, incomingMessageId });
     this.marker.mark(messageIds);
   }

@@ -5,6 +5,7 @@ import {
   MESSAGING_DATA_SOURCE,
 } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { OutboxStore } from '../outbox/outbox.store';
 import { MessageDispatcher } from '../transport/message.dispatcher';
 
@@ -24,6 +25,7 @@ export class OutboxSweeper {
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly store: OutboxStore,
     private readonly dispatcher: MessageDispatcher,
+    private readonly metrics: MessagingMetrics,
   ) {}
 
   start(): void {
@@ -52,6 +54,7 @@ export class OutboxSweeper {
         );
       }
       await queryRunner.commitTransaction();
+      this.metrics.increment('dispatched', messages.length);
       return messages.length;
     } catch (error) {
       if (queryRunner.isTransactionActive)

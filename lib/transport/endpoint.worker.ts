@@ -9,6 +9,7 @@ import {
   ConsistentMessagePipeline,
   type PipelineOutcome,
 } from '../pipeline/consistent-message.pipeline';
+import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { HandlerRegistry } from '../pipeline/handler.registry';
 import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeline';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
@@ -29,6 +30,7 @@ export class EndpointWorker {
     private readonly handlers: HandlerRegistry,
     private readonly pipeline: ConsistentMessagePipeline,
     private readonly outputPipeline: IdempotentMessagePipeline,
+    private readonly metrics: MessagingMetrics,
   ) {}
 
   /** Starts consuming; resolves once both of the worker's Redis connections are up. */
@@ -47,6 +49,9 @@ export class EndpointWorker {
         // BullMQ's default of one stall would dead-letter the message on the second.
         maxStalledCount: this.options.retry.attempts,
       },
+    );
+    this.worker.on('completed', (_job, outcome) =>
+      this.metrics.increment(outcome === 'duplicate' ? 'duplicates' : 'handled'),
     );
     this.worker.on('failed', (job, error) => this.reportFailure(job, error));
     this.worker.on('error', (error) => this.logger.warn(`Worker "${endpoint}": ${error.message}`));
@@ -105,6 +110,7 @@ export class EndpointWorker {
     const final =
       error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     const what = `message ${job.id} (${job.name}) on "${this.options.endpoint}"`;
+    this.metrics.increment(final ? 'deadLettered' : 'failedAttempts');
     if (final)
       this.logger.error(
         `Dead letter: ${what} after ${job.attemptsMade} attempt(s): ${error.message}`,

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { MessagingHealthCheckError, MessagingHealthIndicator } from '../../lib';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../../lib/consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../../lib/interfaces/consistent-messaging-options.interface';
+import { OutboxStore } from '../../lib/outbox/outbox.store';
 import { ProducerConnection } from '../../lib/transport/producer-connection';
 import { cleanUp, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
@@ -26,12 +27,12 @@ describe('messaging health indicator', () => {
 
   const indicator = () => app.get(MessagingHealthIndicator);
 
-  /** The same indicator over another data source (one that fails or hangs). */
+  /** The same indicator over a database that fails or hangs. */
   const withDataSource = (query: () => Promise<unknown>) =>
     new MessagingHealthIndicator(
-      { query } as unknown as DataSource,
       app.get<ResolvedMessagingOptions>(CONSISTENT_MESSAGING_OPTIONS),
       app.get(ProducerConnection),
+      { dispatchLagMs: query } as unknown as OutboxStore,
     );
 
   it('is up when the database and Redis answer and nothing is late', async () => {

@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { OutboxStore } from '../outbox/outbox.store';
+
+/** What this process counted since it started. */
+export interface MessagingCounters {
+  /** Messages whose handlers ran and committed (core) or succeeded (output layer). */
+  handled: number;
+  /** Copies of messages already handled, dropped by the inbox. */
+  duplicates: number;
+  /** Outbox messages added to their destination queues (after commit or by the sweeper). */
+  dispatched: number;
+  /** Attempts that failed and will be retried. */
+  failedAttempts: number;
+  /** Messages given up on: bad input, or every attempt failed. */
+  deadLettered: number;
+}
+
+export type MessagingCounter = keyof MessagingCounters;
+
+export interface MessagingMetricsSnapshot extends MessagingCounters {
+  endpoint: string;
+  /** Age of the oldest undispatched outbox row, in ms (0 when none). */
+  dispatchLagMs: number;
+}
+
+export type MessagingCounterListener = (
+  counter: MessagingCounter,
+  amount: number,
+  endpoint: string,
+) => void;
+
+/**
+ * Counters and the dispatch-lag gauge, kept without any metrics library: read `snapshot()`, or
+ * `onIncrement()` to feed prom-client, OpenTelemetry or StatsD (see README, "Metrics").
+ */
+@Injectable()
+export class MessagingMetrics {
+  private readonly counters: MessagingCounters = {
+    handled: 0,
+    duplicates: 0,
+    dispatched: 0,
+    failedAttempts: 0,
+    deadLettered: 0,
+  };
+  private readonly listeners: MessagingCounterListener[] = [];
+
+  constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    private readonly outbox: OutboxStore,
+  ) {}
+
+  increment(counter: MessagingCounter, amount = 1): void {
+    this.counters[counter] += amount;
+    for (const listener of this.listeners) listener(counter, amount, this.options.endpoint);
+  }
+
+  /** Calls `listener` on every increment, in the incrementing code's path: keep it cheap. */
+  onIncrement(listener: MessagingCounterListener): void {
+    this.listeners.push(listener);
+  }
+
+  async snapshot(): Promise<MessagingMetricsSnapshot> {
+    const dispatchLagMs = await this.outbox.dispatchLagMs();
+    return { endpoint: this.options.endpoint, ...this.counters, dispatchLagMs };
+  }
+}
