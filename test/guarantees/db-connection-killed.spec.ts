@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { MessageEnvelope } from '../../lib';
 import {
   CapturePayment,
@@ -10,15 +10,9 @@ import {
   dbKillCalls,
   DbKillPaymentHandler,
 } from '../fixtures/dbkill-payments';
-import {
-  deliver,
-  envelopeOf,
-  inboxCount,
-  jobsIn,
-  openQueue,
-  outboxRowsCausedBy,
-} from '../support/jobs';
-import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+import { deliver, envelopeOf, inboxCount, jobsIn, outboxRowsCausedBy } from '../support/jobs';
+import { closeAndCleanUp, startEndpointWithSink } from '../support/scenarios';
+import { sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
  * The database connection of a handler's transaction is killed mid-transaction (server restart,
@@ -34,23 +28,21 @@ describe('DB connection killed mid-transaction', () => {
   let sink: Queue<MessageEnvelope>;
 
   beforeAll(async () => {
-    app = await startEndpoint({
-      endpoint,
-      prefix,
-      entities: [DbKillCapture],
-      providers: [DbKillPaymentHandler],
-      messaging: { retry: { attempts: 3, backoff: { type: 'fixed', delay: 100 } } },
-    });
-    dataSource = app.get(DataSource);
-    queue = openQueue(prefix, endpoint);
-    sink = openQueue(prefix, DBKILL_SINK);
+    ({ app, dataSource, queue, sink } = await startEndpointWithSink(
+      {
+        endpoint,
+        prefix,
+        entities: [DbKillCapture],
+        providers: [DbKillPaymentHandler],
+        messaging: { retry: { attempts: 3, backoff: { type: 'fixed', delay: 100 } } },
+      },
+      DBKILL_SINK,
+    ));
   });
 
   afterAll(async () => {
     dbKillBehaviour.afterInsert = undefined;
-    await Promise.all([queue?.close(), sink?.close()]);
-    await app?.close();
-    await cleanUp(prefix);
+    await closeAndCleanUp(prefix, [queue, sink], [app]);
   });
 
   const callsFor = (messageId: string) => dbKillCalls.filter((id) => id === messageId).length;

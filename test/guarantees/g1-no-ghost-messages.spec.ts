@@ -7,11 +7,11 @@ import {
   G1_ENTITIES,
   G1BillingHandler,
   G1BusinessError,
-  G1Order,
   G1OrderService,
-  G1Payment,
   G1StockHandler,
 } from '../fixtures/g1-ghost.fixtures';
+import { PaymentEntity } from '../fixtures/entities';
+import { PlacedOrder } from '../fixtures/order-input';
 import { QueueInspector, inboxRows, outboxRow, outboxRows } from '../support/inspect';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
@@ -73,9 +73,9 @@ describe('G1 no ghost messages', () => {
   const stockReceived = (orderId: string) =>
     stock.get(G1StockHandler).received.filter((entry) => entry.orderId === orderId);
   const orderCount = (orderId: string) =>
-    orders.get(DataSource).getRepository(G1Order).countBy({ id: orderId });
+    orders.get(DataSource).getRepository(PlacedOrder).countBy({ id: orderId });
   const paymentCount = (orderId: string) =>
-    billing.get(DataSource).getRepository(G1Payment).countBy({ orderId });
+    billing.get(DataSource).getRepository(PaymentEntity).countBy({ orderId });
   const stockJobs = (orderId: string) =>
     queues.jobsWhere(G1.stock, (payload) => payload.orderId === orderId);
 

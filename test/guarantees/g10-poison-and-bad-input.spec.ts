@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { DeadLetterQueue, type MessageEnvelope } from '../../lib';
 import {
   G10InventoryHandler,
@@ -11,15 +11,9 @@ import {
   NobodyHandlesThis,
   Reserve,
 } from '../fixtures/g10-inventory';
-import {
-  deliver,
-  envelopeOf,
-  inboxCount,
-  jobsIn,
-  openQueue,
-  outboxRowsCausedBy,
-} from '../support/jobs';
-import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+import { deliver, envelopeOf, inboxCount, jobsIn, outboxRowsCausedBy } from '../support/jobs';
+import { closeAndCleanUp, startEndpointWithSink } from '../support/scenarios';
+import { sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
  * G10: a message that can't be parsed, names an unknown type or fails every retry ends in a dead
@@ -36,24 +30,22 @@ describe('G10 poison messages and bad input', () => {
   let sink: Queue<MessageEnvelope>;
 
   beforeAll(async () => {
-    app = await startEndpoint({
-      endpoint,
-      prefix,
-      entities: [G10Reservation],
-      providers: [G10InventoryHandler],
-      messaging: { retry: { attempts, backoff: { type: 'fixed', delay: 100 } } },
-    });
-    dataSource = app.get(DataSource);
+    ({ app, dataSource, queue, sink } = await startEndpointWithSink<unknown>(
+      {
+        endpoint,
+        prefix,
+        entities: [G10Reservation],
+        providers: [G10InventoryHandler],
+        messaging: { retry: { attempts, backoff: { type: 'fixed', delay: 100 } } },
+      },
+      G10_SINK,
+    ));
     deadLetters = app.get(DeadLetterQueue);
-    queue = openQueue<unknown>(prefix, endpoint);
-    sink = openQueue(prefix, G10_SINK);
   });
 
   afterAll(async () => {
     g10Failing.clear();
-    await Promise.all([queue?.close(), sink?.close()]);
-    await app?.close();
-    await cleanUp(prefix);
+    await closeAndCleanUp(prefix, [queue, sink], [app]);
   });
 
   const stateIs = (jobId: string, state: string) => async () =>

@@ -2,14 +2,9 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import type { FaultHooks } from '../../lib';
-import {
-  G2,
-  G2_ENTITIES,
-  G2BillingHandler,
-  G2Charge,
-  G2Order,
-  G2OrderService,
-} from '../fixtures/g2-lost.fixtures';
+import { G2, G2_ENTITIES, G2BillingHandler, G2OrderService } from '../fixtures/g2-lost.fixtures';
+import { PaymentEntity } from '../fixtures/entities';
+import { PlacedOrder } from '../fixtures/order-input';
 import { RedisServerProcess, freePort } from '../fixtures/g2-redis-server';
 import { QueueInspector, holdSweepers, outboxRow } from '../support/inspect';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
@@ -29,9 +24,9 @@ describe('G2 no lost messages', () => {
   });
 
   const orderCount = (app: INestApplication, orderId: string) =>
-    app.get(DataSource).getRepository(G2Order).countBy({ id: orderId });
+    app.get(DataSource).getRepository(PlacedOrder).countBy({ id: orderId });
   const chargeCount = (app: INestApplication, orderId: string) =>
-    app.get(DataSource).getRepository(G2Charge).countBy({ orderId });
+    app.get(DataSource).getRepository(PaymentEntity).countBy({ orderId });
 
   describe('(a) a crash right after COMMIT, before dispatch (afterCommitBeforeDispatch throws)', () => {
     /** Message ids whose dispatch right after commit "crashes". */

@@ -1,17 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { FaultContext, MessageEnvelope } from '../../lib';
 import { Deposit, G3Entry, G3LedgerHandler, G3_SINK } from '../fixtures/g3-ledger';
-import {
-  deliver,
-  envelopeOf,
-  inboxCount,
-  jobIdsIn,
-  openQueue,
-  outboxRowsCausedBy,
-} from '../support/jobs';
-import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+import { deliver, envelopeOf, inboxCount, jobIdsIn, outboxRowsCausedBy } from '../support/jobs';
+import { closeAndCleanUp, startEndpointWithSink } from '../support/scenarios';
+import { sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /** G3: a copy of a message the endpoint already handled changes no state and emits nothing new. */
 describe('G3 exactly-once effect', () => {
@@ -25,33 +19,29 @@ describe('G3 exactly-once effect', () => {
   let sink: Queue<MessageEnvelope>;
 
   beforeAll(async () => {
-    app = await startEndpoint({
-      endpoint,
-      prefix,
-      entities: [G3Entry],
-      providers: [G3LedgerHandler],
-      messaging: {
-        // The sweeper must not dispatch what a crash left pending: only the duplicate may.
-        relay: { sweepDelayMs: 600000, sweepIntervalMs: 100, subscriptionCacheMs: 0 },
-        faultHooks: {
-          afterCommitBeforeDispatch: ({ incomingMessageId }: FaultContext) => {
-            if (incomingMessageId && crashAfterCommit.delete(incomingMessageId)) {
-              throw new Error('crash after commit, before dispatch');
-            }
+    ({ app, dataSource, queue, sink } = await startEndpointWithSink(
+      {
+        endpoint,
+        prefix,
+        entities: [G3Entry],
+        providers: [G3LedgerHandler],
+        messaging: {
+          // The sweeper must not dispatch what a crash left pending: only the duplicate may.
+          relay: { sweepDelayMs: 600000, sweepIntervalMs: 100, subscriptionCacheMs: 0 },
+          faultHooks: {
+            afterCommitBeforeDispatch: ({ incomingMessageId }: FaultContext) => {
+              if (incomingMessageId && crashAfterCommit.delete(incomingMessageId)) {
+                throw new Error('crash after commit, before dispatch');
+              }
+            },
           },
         },
       },
-    });
-    dataSource = app.get(DataSource);
-    queue = openQueue(prefix, endpoint);
-    sink = openQueue(prefix, G3_SINK);
+      G3_SINK,
+    ));
   });
 
-  afterAll(async () => {
-    await Promise.all([queue?.close(), sink?.close()]);
-    await app?.close();
-    await cleanUp(prefix);
-  });
+  afterAll(() => closeAndCleanUp(prefix, [queue, sink], [app]));
 
   const handler = () => app.get(G3LedgerHandler);
   const callsFor = (messageId: string) => handler().calls.filter((id) => id === messageId).length;

@@ -22,7 +22,8 @@ import {
   openQueue,
   outboxRowsCausedBy,
 } from '../support/jobs';
-import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+import { closeAndCleanUp } from '../support/scenarios';
+import { sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
  * G4: two instances of one endpoint (competing consumers) each get a copy of one message at the same
@@ -59,9 +60,7 @@ describe('G4 concurrent duplicates', () => {
   afterAll(async () => {
     for (const gate of gates) gate.resolve();
     g4Behaviour.inTransaction = undefined;
-    await Promise.all([queue?.close(), sink?.close()]);
-    await Promise.all([instanceA?.close(), instanceB?.close()]);
-    await cleanUp(prefix);
+    await closeAndCleanUp(prefix, [queue, sink], [instanceA, instanceB]);
   });
 
   /**

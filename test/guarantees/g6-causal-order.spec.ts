@@ -3,7 +3,8 @@ import type { Queue } from 'bullmq';
 import type { MessageEnvelope } from '../../lib';
 import { G6AuditHandler, G6Order, G6OrderHandler, SubmitOrder } from '../fixtures/g6-orders';
 import { deliver, envelopeOf, openQueue } from '../support/jobs';
-import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+import { closeAndCleanUp } from '../support/scenarios';
+import { sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
  * G6: a follow-up message cannot be consumed before the state change that caused it is committed
@@ -41,11 +42,7 @@ describe('G6 causal order', () => {
     queue = openQueue(prefix, 'g6-orders');
   });
 
-  afterAll(async () => {
-    await queue?.close();
-    await Promise.all([orders?.close(), audit?.close()]);
-    await cleanUp(prefix);
-  });
+  afterAll(() => closeAndCleanUp(prefix, [queue], [orders, audit]));
 
   it(`the order is visible to another connection when each of ${count} follow-ups is handled`, async () => {
     const orderIds = Array.from({ length: count }, (_, i) => `order-${i}`);

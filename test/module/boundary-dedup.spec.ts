@@ -6,7 +6,8 @@ import {
   CheckoutProbe,
   CheckoutService,
 } from '../fixtures/g8-checkout.fixtures';
-import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+import { closeAndCleanUp, startWebWithDownstream } from '../support/scenarios';
+import { sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /** G8: at the sync-async boundary a repeated submission yields one state change and one message. */
 describe('G8 boundary deduplication', () => {
@@ -16,28 +17,15 @@ describe('G8 boundary deduplication', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    const entities = [CheckoutEntity];
-    downstream = await startEndpoint({
-      endpoint: 'downstream',
+    ({ web, downstream, baseUrl } = await startWebWithDownstream({
       prefix,
-      entities,
-      providers: [CheckoutProbe],
-    });
-    web = await startEndpoint({
-      endpoint: 'web',
-      prefix,
-      entities,
-      controllers: [CheckoutController],
-      providers: [CheckoutService],
-    });
-    await web.listen(0, '127.0.0.1');
-    baseUrl = await web.getUrl();
+      entities: [CheckoutEntity],
+      web: { controllers: [CheckoutController], providers: [CheckoutService] },
+      downstream: [CheckoutProbe],
+    }));
   });
 
-  afterAll(async () => {
-    await Promise.all([web?.close(), downstream?.close()]);
-    await cleanUp(prefix);
-  });
+  afterAll(() => closeAndCleanUp(prefix, [], [web, downstream]));
 
   const post = (path: string, headers: Record<string, string> = {}) =>
     fetch(`${baseUrl}${path}`, {

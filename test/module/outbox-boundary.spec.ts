@@ -9,7 +9,8 @@ import {
   CartService,
   CustomerEntity,
 } from '../fixtures/boundary.fixtures';
-import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+import { closeAndCleanUp, startWebWithDownstream } from '../support/scenarios';
+import { sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 describe('@Outbox() at the sync-async boundary', () => {
   const prefix = uniquePrefix('boundary');
@@ -19,27 +20,15 @@ describe('@Outbox() at the sync-async boundary', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    downstream = await startEndpoint({
-      endpoint: 'downstream',
+    ({ web, downstream, baseUrl } = await startWebWithDownstream({
       prefix,
       entities,
-      providers: [BoundaryProbe],
-    });
-    web = await startEndpoint({
-      endpoint: 'web',
-      prefix,
-      entities,
-      providers: [CartService],
-      controllers: [CartController],
-    });
-    await web.listen(0, '127.0.0.1');
-    baseUrl = await web.getUrl();
+      web: { providers: [CartService], controllers: [CartController] },
+      downstream: [BoundaryProbe],
+    }));
   });
 
-  afterAll(async () => {
-    await Promise.all([web?.close(), downstream?.close()]);
-    await cleanUp(prefix);
-  });
+  afterAll(() => closeAndCleanUp(prefix, [], [web, downstream]));
 
   const received = () => downstream.get(BoundaryProbe).received;
   const outboxCount = async (): Promise<number> => {

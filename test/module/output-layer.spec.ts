@@ -6,7 +6,8 @@ import {
   PaymentDesk,
   provider,
 } from '../fixtures/g9-payments.fixtures';
-import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+import { closeAndCleanUp } from '../support/scenarios';
+import { sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /** G9: output-layer handlers are idempotent through a stable key and can't emit messages. */
 describe('G9 output layer', () => {
@@ -23,10 +24,7 @@ describe('G9 output layer', () => {
     desk = await startEndpoint({ endpoint: 'desk', prefix, providers: [PaymentDesk] });
   });
 
-  afterAll(async () => {
-    await Promise.all([gateway?.close(), desk?.close()]);
-    await cleanUp(prefix);
-  });
+  afterAll(() => closeAndCleanUp(prefix, [], [gateway, desk]));
 
   it('gives the message id as idempotency key on every attempt, so the provider charges once', async () => {
     const messageId = await desk.get(PaymentDesk).requestAuthorization('pay-1');

@@ -3,6 +3,7 @@ import { type Job, type JobType, Queue, QueueEvents } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { type MessageEnvelope, OutboxSweeper } from '../../lib';
+import { queuePrefixOf } from './jobs';
 import { redis as defaultRedis } from './services';
 
 /** A raw row of the outbox table, as MySQL returns it. */
@@ -93,10 +94,7 @@ const ALL_STATES: JobType[] = [
   'failed',
 ];
 
-/** The BullMQ key prefix startEndpoint() gives a test prefix. */
-export function queuePrefixOf(prefix: string): string {
-  return prefix.replace(/_+$/, '');
-}
+export { queuePrefixOf };
 
 /**
  * Reads endpoint queues of a test prefix with BullMQ's own Queue class, on its own connection.

@@ -2,6 +2,7 @@ import { type Job, Queue } from 'bullmq';
 import { randomUUID } from 'crypto';
 import type { DataSource } from 'typeorm';
 import { type MessageEnvelope, messageTypeOf, type MessageClass } from '../../lib';
+import type { OutboxRow as FullOutboxRow } from './inspect';
 import { redis } from './services';
 
 /** The BullMQ key prefix test-endpoint.ts gives a test file's endpoints. */
@@ -117,14 +118,11 @@ export function deferred<T = void>(): Deferred<T> {
   return handle;
 }
 
-export interface OutboxRow {
-  message_id: string;
-  message_type: string;
-  destination: string | null;
-  payload: string;
-  causation_id: string | null;
-  dispatched_at: Date | null;
-}
+/** The outbox columns outboxRowsCausedBy() selects. */
+export type OutboxRow = Pick<
+  FullOutboxRow,
+  'message_id' | 'message_type' | 'destination' | 'payload' | 'causation_id' | 'dispatched_at'
+>;
 
 /** Outbox rows an incoming message caused, oldest first. */
 export async function outboxRowsCausedBy(
