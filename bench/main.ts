@@ -1,0 +1,141 @@
+import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'fs';
+import { cpus, loadavg, totalmem } from 'os';
+import { dirname } from 'path';
+import { performance } from 'perf_hooks';
+import { parseOptions, type BenchOptions, type ScenarioName } from './bench-options';
+import { backlogScenario } from './scenarios/backlog';
+import { batchingScenario } from './scenarios/batching';
+import { latencyScenario } from './scenarios/latency';
+import { memoryScenario } from './scenarios/memory';
+import { tableSizeScenario } from './scenarios/table-size';
+import { throughputScenario } from './scenarios/throughput';
+import { BenchEnv } from './support/bench-env';
+import { installRedisCounter } from './support/client-counters';
+import { useOrderedIds } from './support/messages';
+import { warmUp } from './support/warm-up';
+import {
+  formatTable,
+  passFail,
+  type PrintedTable,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioResult,
+} from './support/report';
+
+const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
+  throughput: throughputScenario,
+  latency: latencyScenario,
+  backlog: backlogScenario,
+  'table-size': tableSizeScenario,
+  memory: memoryScenario,
+  batching: batchingScenario,
+};
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  installRedisCounter();
+  useOrderedIds(options.orderedIds);
+  const env = new BenchEnv();
+  await env.open();
+  const startedAt = new Date();
+  const started = performance.now();
+  const results: ScenarioResult[] = [];
+  try {
+    await env.dropEverything();
+    const machine = await describeMachine(env);
+    console.log(
+      `bench: ${options.quick ? 'quick' : 'full'} run of ${options.scenarios.join(', ')}`,
+    );
+    console.log(`machine: ${JSON.stringify(machine)}`);
+    const warmUpStarted = performance.now();
+    await warmUp(env, options.quick ? 500 : 2000);
+    console.log(`warm-up: ${((performance.now() - warmUpStarted) / 1000).toFixed(1)} s`);
+    const context: ScenarioContext = { env, options, log: (line) => console.log(line) };
+    for (const name of options.scenarios) {
+      console.log(`\n[${name}]`);
+      const scenarioStarted = performance.now();
+      const result = await SCENARIO_RUNNERS[name](context);
+      const seconds = (performance.now() - scenarioStarted) / 1000;
+      results.push({ ...result, seconds });
+      console.log(`  done in ${seconds.toFixed(1)} s`);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`\n${report(results, seconds)}`);
+    writeResults(options, {
+      startedAt: startedAt.toISOString(),
+      seconds,
+      options,
+      machine,
+      loadAverageAtEnd: loadavg(),
+      targets: results.flatMap((result) =>
+        result.targets.map((target) => ({ scenario: result.name, ...target })),
+      ),
+      scenarios: Object.fromEntries(
+        results.map((result) => [
+          result.name,
+          { seconds: result.seconds, tables: result.tables, ...result.data },
+        ]),
+      ),
+    });
+  } finally {
+    await env.dropEverything();
+    await env.close();
+  }
+}
+
+function report(results: ScenarioResult[], seconds: number): string {
+  const tables = results.flatMap((result) => result.tables);
+  const targets: PrintedTable = {
+    title: 'Targets (issue 6)',
+    columns: ['target', 'measured', 'result'],
+    rows: results.flatMap((result) =>
+      result.targets.map((target) => [target.target, target.measured, passFail(target.pass)]),
+    ),
+  };
+  const times = results.map((result) => `${result.name} ${result.seconds.toFixed(0)} s`).join(', ');
+  return [
+    ...tables.map(formatTable),
+    formatTable(targets),
+    `Run time: ${seconds.toFixed(0)} s (${times})`,
+  ].join('\n\n');
+}
+
+async function describeMachine(env: BenchEnv): Promise<Record<string, unknown>> {
+  const [mysql]: Record<string, string>[] = await env.admin.query(
+    `SELECT VERSION() AS version, @@innodb_buffer_pool_size AS bufferPool,
+       @@innodb_flush_log_at_trx_commit AS flushLogAtCommit`,
+  );
+  const redisInfo = await env.redis.info('server');
+  return {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 1e9),
+    node: process.version,
+    mariadb: mysql.version,
+    innodbBufferPoolMb: Number(mysql.bufferPool) / 1024 / 1024,
+    innodbFlushLogAtTrxCommit: Number(mysql.flushLogAtCommit),
+    redis: /redis_version:(\S+)/.exec(redisInfo)?.[1],
+    loadAverage: loadavg(),
+  };
+}
+
+function writeResults(options: BenchOptions, results: Record<string, unknown>): void {
+  mkdirSync(dirname(options.output), { recursive: true });
+  writeFileSync(options.output, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nResults written to ${options.output}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

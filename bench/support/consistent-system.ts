@@ -1,0 +1,95 @@
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  ConsistentHandler,
+  ConsistentMessagingModule,
+  MessageContext,
+  type FaultHooks,
+  type RelayOptions,
+} from '../../lib';
+import { ProducerConnection } from '../../lib/transport/producer-connection';
+import { queuePrefixOf } from './bench-env';
+import { CountingLogger } from './client-counters';
+import {
+  BenchRow,
+  Followup,
+  newMessageId,
+  orderedIds,
+  SINK_QUEUE,
+  Work,
+  WORK_QUEUE,
+} from './messages';
+import { poolSizeFor, type System, type SystemOptions } from './naive-system';
+import { db, redis } from './services';
+
+/** The same work as the naive worker, as a consistent handler: row and follow-up in one unit. */
+@Injectable()
+export class WorkHandler {
+  @ConsistentHandler(Work)
+  async handle(work: Work, context: MessageContext): Promise<void> {
+    await context.manager.insert(BenchRow, {
+      messageId: context.messageId,
+      amountCents: work.amountCents,
+    });
+    const options = orderedIds() ? { messageId: newMessageId() } : undefined;
+    context.send(SINK_QUEUE, new Followup(work.n, work.amountCents), options);
+  }
+}
+
+export interface ConsistentOptions extends SystemOptions {
+  /** Consume the `work` queue (default) or only sweep the outbox. */
+  consume?: boolean;
+  relay?: RelayOptions;
+  /**
+   * `false` turns off auto-pipelining on the library's producer connection (an experiment: the
+   * library always turns it on), by flipping the ioredis option, which is read at each command.
+   */
+  autoPipelining?: boolean;
+}
+
+export interface ConsistentSystem extends System {
+  app: INestApplicationContext;
+}
+
+/** An endpoint app named `work` on the library with default options unless told otherwise. */
+export async function startConsistent(options: ConsistentOptions): Promise<ConsistentSystem> {
+  const timings = options.timings;
+  const faultHooks: FaultHooks = timings
+    ? {
+        afterCommitBeforeDispatch: ({ messageIds }) => timings.committed(messageIds),
+        afterDispatchBeforeMark: ({ messageIds }) => timings.dispatched(messageIds),
+      }
+    : {};
+  const app = await NestFactory.createApplicationContext(
+    {
+      module: class BenchEndpointModule {},
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'mysql',
+          ...db,
+          entities: [BenchRow],
+          entityPrefix: options.prefix,
+          poolSize: poolSizeFor(options.concurrency),
+          logger: new CountingLogger(),
+        }),
+        ConsistentMessagingModule.forRoot({
+          endpoint: WORK_QUEUE,
+          redis,
+          tablePrefix: options.prefix,
+          queuePrefix: queuePrefixOf(options.prefix),
+          concurrency: options.concurrency,
+          consume: options.consume ?? true,
+          relay: options.relay,
+          faultHooks,
+        }),
+      ],
+      providers: [WorkHandler],
+    },
+    { logger: ['error', 'warn'] },
+  );
+  if (options.autoPipelining === false) {
+    app.get(ProducerConnection, { strict: false }).client.options.enableAutoPipelining = false;
+  }
+  return { app, close: () => app.close() };
+}

@@ -1,0 +1,101 @@
+import { randomBytes, randomUUID } from 'crypto';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Message, type MessageEnvelope } from '../../lib';
+
+/** The incoming message of every scenario. */
+@Message('bench.Work')
+export class Work {
+  constructor(
+    readonly n: number,
+    readonly amountCents: number,
+    readonly note: string,
+  ) {}
+}
+
+/** The follow-up each handled Work sends to the `sink` queue. */
+@Message('bench.Followup')
+export class Followup {
+  constructor(
+    readonly n: number,
+    readonly amountCents: number,
+  ) {}
+}
+
+/** The business row each handled Work inserts (table `<prefix>row`). */
+@Entity('row')
+export class BenchRow {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'message_id', type: 'varchar', length: 64 })
+  messageId!: string;
+
+  @Column({ name: 'amount_cents', type: 'int' })
+  amountCents!: number;
+}
+
+export const WORK_QUEUE = 'work';
+export const SINK_QUEUE = 'sink';
+
+/** DDL of the business table (created by the bench, not by synchronize). */
+export function businessTableSql(prefix: string): string {
+  return `CREATE TABLE IF NOT EXISTS \`${prefix}row\` (
+    \`id\` BIGINT NOT NULL AUTO_INCREMENT,
+    \`message_id\` VARCHAR(64) NOT NULL,
+    \`amount_cents\` INT NOT NULL,
+    \`created_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (\`id\`)
+  ) ENGINE=InnoDB`;
+}
+
+/** A message envelope as the library puts it in a job, from a sender named `bench-feeder`. */
+let ordered = false;
+
+/**
+ * `--ordered-ids`: message ids that sort by time (a 48-bit ms timestamp first, like UUIDv7) instead
+ * of random UUIDs, in everything the bench creates and in the handler's follow-ups.
+ */
+export function useOrderedIds(on: boolean): void {
+  ordered = on;
+}
+
+export function orderedIds(): boolean {
+  return ordered;
+}
+
+/** A message id as the library makes one (random UUID), or time-ordered with `--ordered-ids`. */
+export function newMessageId(): string {
+  if (!ordered) return randomUUID();
+  const hex = Date.now().toString(16).padStart(12, '0') + randomBytes(10).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function envelopeOf(message: Work | Followup, causationId: string | null): MessageEnvelope {
+  const id = newMessageId();
+  return {
+    id,
+    type: message instanceof Work ? 'bench.Work' : 'bench.Followup',
+    payload: JSON.stringify(message),
+    headers: {
+      correlationId: causationId ?? id,
+      causationId,
+      originEndpoint: 'bench-feeder',
+      sentAt: new Date().toISOString(),
+    },
+  };
+}
+
+export function workEnvelope(n: number): MessageEnvelope {
+  return envelopeOf(new Work(n, 1000 + (n % 5000), `order ${n}`), null);
+}
+
+/** Job options the library's dispatcher uses with default options; the naive worker uses them too. */
+export function jobOptions(jobId: string) {
+  return {
+    jobId,
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: 1000,
+    removeOnFail: false,
+  };
+}
