@@ -1,3 +1,4 @@
+import { db } from '../test/support/services';
 /**
  * Connection settings shared by the harness and its child endpoints. The children get theirs from
  * the environment the harness sets (HARNESS_*), on top of the DB_* variables of test/support.
@@ -39,14 +40,8 @@ export function toChildEnv(connections: HarnessConnections): Record<string, stri
   };
 }
 
-/** Root (admin) settings: MariaDB as in test/support/services.ts. */
-export const adminDb = {
-  host: process.env.DB_HOST ?? '127.0.0.1',
-  port: Number(process.env.DB_PORT ?? 3306),
-  username: process.env.DB_USER ?? 'root',
-  password: process.env.DB_PASSWORD ?? '',
-  database: process.env.DB_NAME ?? 'test',
-};
+/** Root (admin) settings: MariaDB as the tests use it. */
+export const adminDb = db;
 
 /** Messaging settings of every endpoint of the chain: short locks, many retries, fast sweeps. */
 export const chainMessaging = {
