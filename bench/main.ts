@@ -12,7 +12,9 @@ import { tableSizeScenario } from './scenarios/table-size';
 import { throughputScenario } from './scenarios/throughput';
 import { BenchEnv } from './support/bench-env';
 import { installRedisCounter } from './support/client-counters';
+import { measuredRuns, type RunResult } from './support/meter';
 import { useOrderedIds } from './support/messages';
+import { RunLock } from './support/run-lock';
 import { warmUp } from './support/warm-up';
 import {
   formatTable,
@@ -44,6 +46,8 @@ async function main(): Promise<void> {
   useOrderedIds(options.orderedIds);
   const env = new BenchEnv();
   await env.open();
+  const lock = new RunLock(env.redis);
+  await lock.acquire();
   const startedAt = new Date();
   const started = performance.now();
   const results: ScenarioResult[] = [];
@@ -74,6 +78,11 @@ async function main(): Promise<void> {
       options,
       machine,
       loadAverageAtEnd: loadavg(),
+      noise: measuredRuns.map((run) => ({
+        run: run.label,
+        otherLoad: run.otherLoad,
+        steal: run.steal,
+      })),
       targets: results.flatMap((result) =>
         result.targets.map((target) => ({ scenario: result.name, ...target })),
       ),
@@ -86,6 +95,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await env.dropEverything();
+    await lock.release();
     await env.close();
   }
 }
@@ -103,8 +113,31 @@ function report(results: ScenarioResult[], seconds: number): string {
   return [
     ...tables.map(formatTable),
     formatTable(targets),
+    noiseReport(),
     `Run time: ${seconds.toFixed(0)} s (${times})`,
   ].join('\n\n');
+}
+
+/** Which timed runs shared the machine with other processes' load (other people's tests...). */
+function noiseReport(): string {
+  const timed = measuredRuns.filter((run) => run.label !== 'warm-up');
+  const noisy = timed.filter((run) => run.otherLoad + run.steal > NOISY);
+  const worst = (pick: (run: RunResult) => number) => percent(Math.max(0, ...timed.map(pick)));
+  const summary =
+    `Other load: other processes used at most ${worst((run) => run.otherLoad)} of the CPU ` +
+    `during timed runs, the hypervisor (steal) at most ${worst((run) => run.steal)}.`;
+  if (noisy.length === 0) return summary;
+  return (
+    `${summary}\nWARNING: more than ${percent(NOISY)} during ` +
+    `${noisy.map((run) => `${run.label} (${percent(run.otherLoad + run.steal)})`).join(', ')}; ` +
+    'those figures are unreliable, rerun when the machine is quiet.'
+  );
+}
+
+const NOISY = 0.1;
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
 }
 
 async function describeMachine(env: BenchEnv): Promise<Record<string, unknown>> {

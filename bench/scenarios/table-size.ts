@@ -2,7 +2,7 @@ import { performance } from 'perf_hooks';
 import { resolveMessagingOptions } from '../../lib/consistent-messaging.options';
 import { InboxStore } from '../../lib/inbox/inbox.store';
 import { OutboxStore } from '../../lib/outbox/outbox.store';
-import type { BenchEnv } from '../support/bench-env';
+import { queuePrefixOf, type BenchEnv } from '../support/bench-env';
 import { BulkRows } from '../support/bulk-rows';
 import { envelopeOf, Followup, newMessageId } from '../support/messages';
 import type { RunResult } from '../support/meter';
@@ -18,123 +18,128 @@ import {
 import { redis } from '../support/services';
 import { throughputRun } from '../support/throughput-run';
 
-const PREFIX = 'bench_ts_';
+/** Two table sets side by side: one stays empty, one holds the old rows. */
+const EMPTY = 'bench_ts_e_';
+const BIG = 'bench_ts_b_';
 const CONCURRENCY = 16;
+const ROUNDS = 2;
 const TARGET_RATIO = 1.5;
 const STATEMENT_SAMPLES = 200;
 
-interface Phase {
-  oldRows: number;
-  runs: RunResult[];
-  /** Median ms of the library's own statements, run alone on an idle connection. */
-  statementsMs: Record<string, number>;
-  claimPlan: unknown;
+type Setting = 'naive' | 'empty' | 'big';
+
+interface SettingRun {
+  setting: Setting;
+  run: RunResult;
 }
 
 /**
  * Scenario 4: the cost of a message with empty messaging tables and with a million old rows in
- * each (dispatched outbox rows, inbox records of the same endpoint): scenario 1 at concurrency 16,
- * plus the sweeper's claim and the inbox insert timed alone.
+ * each (dispatched outbox rows, inbox records of the same endpoint). Both table sets exist at once
+ * and runs alternate between them (naive, empty, big; then the reverse), so that the machine's own
+ * drift over time hits both alike; the naive runs show that drift. Also times the inbox insert,
+ * the outbox insert and the sweeper's claim alone on each set.
  */
 export const tableSizeScenario: Scenario = async (context) => {
   const { env, options } = context;
-  await env.dropPrefix(PREFIX);
-  await env.createTables(PREFIX);
-  const phases: Phase[] = [];
-  let loadSeconds = 0;
-  let flushSeconds = 0;
-  try {
-    phases.push(await phase(env, 0, options.shortRunMessages, context.log));
-    const loadStarted = performance.now();
-    const bulk = new BulkRows(env.admin, PREFIX);
-    await bulk.outbox(options.tableRows, { dispatched: true, salt: 'old' });
-    await bulk.inbox(options.tableRows, 'old');
-    await env.admin.query(`ANALYZE TABLE \`${PREFIX}outbox\`, \`${PREFIX}inbox\``);
-    loadSeconds = (performance.now() - loadStarted) / 1000;
-    flushSeconds = (await env.settleFlushing()) / 1000;
-    context.log(`  waited ${flushSeconds.toFixed(1)} s for InnoDB to flush the load`);
-    context.log(
-      `  loaded ${figure(options.tableRows)} old rows per table in ${loadSeconds.toFixed(1)} s`,
-    );
-    phases.push(await phase(env, options.tableRows, options.shortRunMessages, context.log));
-  } finally {
-    await env.dropPrefix(PREFIX);
+  for (const prefix of [EMPTY, BIG]) {
+    await env.dropPrefix(prefix);
+    await env.createTables(prefix);
   }
-  const [empty, big] = phases;
-  const costRatio = (kind: RunResult['system']) =>
-    msPerMessage(big.runs, kind) / msPerMessage(empty.runs, kind);
-  const consistentRatio = costRatio('consistent');
+  const runs: SettingRun[] = [];
+  let loadSeconds = 0;
+  const statementsMs: Partial<Record<Setting, Record<string, number>>> = {};
+  let claimPlan: unknown;
+  try {
+    loadSeconds = await loadOldRows(env, options.tableRows);
+    const flushSeconds = (await env.settleFlushing()) / 1000;
+    context.log(
+      `  loaded ${figure(options.tableRows)} old rows per table in ${loadSeconds.toFixed(1)} s ` +
+        `(then ${flushSeconds.toFixed(1)} s for InnoDB to flush)`,
+    );
+    const oldMaxId = await maxOutboxId(env, BIG);
+    const order: Setting[] = ['naive', 'empty', 'big'];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const setting of round % 2 === 0 ? order : [...order].reverse()) {
+        const prefix = setting === 'big' ? BIG : EMPTY;
+        await (setting === 'big' ? resetNewRows(env, BIG, oldMaxId) : env.reset(EMPTY));
+        const label = setting === 'naive' ? 'naive' : `consistent ${setting}`;
+        const run = await throughputRun(env, setting === 'naive' ? 'naive' : 'consistent', {
+          prefix,
+          concurrency: CONCURRENCY,
+          messages: options.shortRunMessages,
+          label,
+        });
+        context.log(`  ${label}: ${figure(run.perSecond)} msgs/s`);
+        runs.push({ setting, run });
+      }
+    }
+    await resetNewRows(env, BIG, oldMaxId);
+    statementsMs.empty = await statementTimings(env, EMPTY);
+    statementsMs.big = await statementTimings(env, BIG);
+    claimPlan = await env.admin.query(
+      `EXPLAIN SELECT id FROM \`${BIG}outbox\` WHERE dispatched_at IS NULL
+       AND created_at <= NOW(3) - INTERVAL 5 SECOND ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
+    );
+  } finally {
+    await env.dropPrefix(EMPTY);
+    await env.dropPrefix(BIG);
+  }
+  const costRatio = msPerMessage(runs, 'big') / msPerMessage(runs, 'empty');
   return {
     name: 'table-size',
-    tables: [tableSizeTable(phases, options.shortRunMessages, consistentRatio, costRatio('naive'))],
+    tables: [tableSizeTable(runs, statementsMs, options.tableRows, options.shortRunMessages)],
     targets: [
       {
         target: `per-message cost with ${figure(options.tableRows)} old rows / empty tables < ${TARGET_RATIO}`,
-        measured: ratio(consistentRatio),
-        pass: consistentRatio < TARGET_RATIO,
+        measured: ratio(costRatio),
+        pass: costRatio < TARGET_RATIO,
       },
     ],
     data: {
       oldRows: options.tableRows,
       messages: options.shortRunMessages,
       loadSeconds,
-      flushSeconds,
-      phases,
+      runs,
+      statementsMs,
+      claimPlan,
     },
   };
 };
 
-async function phase(
-  env: BenchEnv,
-  oldRows: number,
-  messages: number,
-  log: (line: string) => void,
-): Promise<Phase> {
-  const runs: RunResult[] = [];
-  const newRowsAfter = await maxOutboxId(env);
-  // Naive first in both phases, each run after the page cleaner caught up: the naive run is the
-  // drift control of the machine itself, taken just before the consistent run.
-  for (const kind of ['naive', 'consistent'] as const) {
-    await resetNewRows(env, newRowsAfter);
-    await env.settleFlushing();
-    const label = `${kind} ${oldRows === 0 ? 'empty' : `${figure(oldRows)} old rows`}`;
-    const run = await throughputRun(env, kind, {
-      prefix: PREFIX,
-      concurrency: CONCURRENCY,
-      messages,
-      label,
-    });
-    log(`  ${label}: ${figure(run.perSecond)} msgs/s`);
-    runs.push(run);
-  }
-  await resetNewRows(env, newRowsAfter);
-  return { oldRows, runs, ...(await statementTimings(env)) };
+/** Old dispatched outbox rows and old inbox records in the BIG set; returns seconds taken. */
+async function loadOldRows(env: BenchEnv, rows: number): Promise<number> {
+  const started = performance.now();
+  const bulk = new BulkRows(env.admin, BIG);
+  await bulk.outbox(rows, { dispatched: true, salt: 'old' });
+  await bulk.inbox(rows, 'old');
+  await env.admin.query(`ANALYZE TABLE \`${BIG}outbox\`, \`${BIG}inbox\``);
+  return (performance.now() - started) / 1000;
 }
 
-/** Removes what earlier runs added, keeping the old rows. */
-async function resetNewRows(env: BenchEnv, outboxIdAbove: number): Promise<void> {
-  if (outboxIdAbove === 0) return env.reset(PREFIX);
-  await env.admin.query(`TRUNCATE TABLE \`${PREFIX}row\``);
-  await env.admin.query(`DELETE FROM \`${PREFIX}outbox\` WHERE id > ?`, [outboxIdAbove]);
+/** Removes what earlier runs added to a table set, keeping the old rows. */
+async function resetNewRows(env: BenchEnv, prefix: string, outboxIdAbove: number): Promise<void> {
+  await env.admin.query(`TRUNCATE TABLE \`${prefix}row\``);
+  await env.admin.query(`DELETE FROM \`${prefix}outbox\` WHERE id > ?`, [outboxIdAbove]);
   await env.admin.query(
-    `DELETE FROM \`${PREFIX}inbox\` WHERE processed_at > NOW(3) - INTERVAL 1 HOUR`,
+    `DELETE FROM \`${prefix}inbox\` WHERE processed_at > NOW(3) - INTERVAL 1 HOUR`,
   );
-  await env.dropRedisKeys(`${PREFIX.replace(/_+$/, '')}:*`);
+  await env.dropRedisKeys(`${queuePrefixOf(prefix)}:*`);
 }
 
-async function maxOutboxId(env: BenchEnv): Promise<number> {
+async function maxOutboxId(env: BenchEnv, prefix: string): Promise<number> {
   const [{ id }]: { id: string | null }[] = await env.admin.query(
-    `SELECT MAX(id) AS id FROM \`${PREFIX}outbox\``,
+    `SELECT MAX(id) AS id FROM \`${prefix}outbox\``,
   );
   return Number(id ?? 0);
 }
 
 /**
  * Times the library's per-message statements alone (each in a transaction that is rolled back):
- * the inbox insert, the outbox insert, the sweeper's claim; and the claim's plan.
+ * the inbox insert, the outbox insert, the sweeper's claim.
  */
-async function statementTimings(env: BenchEnv): Promise<Pick<Phase, 'statementsMs' | 'claimPlan'>> {
-  const options = resolveMessagingOptions({ endpoint: 'work', redis, tablePrefix: PREFIX });
+async function statementTimings(env: BenchEnv, prefix: string): Promise<Record<string, number>> {
+  const options = resolveMessagingOptions({ endpoint: 'work', redis, tablePrefix: prefix });
   const inbox = new InboxStore(options);
   const outbox = new OutboxStore(env.admin, options);
   const samples: Record<string, number[]> = { 'inbox insert': [], 'outbox insert': [], claim: [] };
@@ -162,78 +167,66 @@ async function statementTimings(env: BenchEnv): Promise<Pick<Phase, 'statementsM
   } finally {
     await runner.release();
   }
-  const claimPlan = await env.admin.query(
-    `EXPLAIN SELECT id FROM \`${PREFIX}outbox\` WHERE dispatched_at IS NULL
-     AND created_at <= NOW(3) - INTERVAL 5 SECOND ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
-  );
-  const statementsMs = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(samples).map(([name, values]) => [name, median(values)]),
   );
-  return { statementsMs, claimPlan };
 }
 
-function msPerMessage(runs: RunResult[], kind: RunResult['system']): number {
-  const run = runs.find((candidate) => candidate.system === kind);
-  return run ? 1000 / run.perSecond : NaN;
+/** Median over the runs of one setting of a per-message figure. */
+function medianOf(
+  runs: SettingRun[],
+  setting: Setting,
+  pick: (run: RunResult) => number | undefined,
+): number {
+  return median(runs.filter((one) => one.setting === setting).map((one) => pick(one.run) ?? NaN));
 }
 
-/** CPU ms per message of Node, MariaDB and Redis together: less sensitive to other load. */
-function cpuRow(empty: Phase | undefined, big: Phase | undefined): string[] {
-  const cpu = (phase: Phase | undefined, kind: RunResult['system']) => {
-    const run = phase?.runs.find((candidate) => candidate.system === kind);
-    return run ? totalCpuMs(run) : NaN;
-  };
-  return [
-    'CPU ms per message, all processes',
-    figure(cpu(empty, 'naive'), 3),
-    figure(cpu(empty, 'consistent'), 3),
-    figure(cpu(big, 'naive'), 3),
-    figure(cpu(big, 'consistent'), 3),
-    `${ratio(cpu(big, 'consistent') / cpu(empty, 'consistent'))} (naive ${ratio(cpu(big, 'naive') / cpu(empty, 'naive'))})`,
-    '',
-  ];
+function msPerMessage(runs: SettingRun[], setting: Setting): number {
+  return medianOf(runs, setting, (run) => 1000 / run.perSecond);
 }
 
 function tableSizeTable(
-  phases: Phase[],
+  runs: SettingRun[],
+  statementsMs: Partial<Record<Setting, Record<string, number>>>,
+  oldRows: number,
   messages: number,
-  consistentRatio: number,
-  naiveRatio: number,
 ): PrintedTable {
-  const [empty, big] = phases;
-  const cell = (phase: Phase | undefined, kind: RunResult['system']) =>
-    phase ? figure(msPerMessage(phase.runs, kind), 3) : '-';
-  const statement = (name: string) => [
-    `${name}, ms (alone, median)`,
-    '',
-    figure(empty?.statementsMs[name], 3),
-    '',
-    figure(big?.statementsMs[name], 3),
-    ratio((big?.statementsMs[name] ?? NaN) / (empty?.statementsMs[name] ?? NaN)),
-    '',
-  ];
+  const settings: Setting[] = ['naive', 'empty', 'big'];
+  const row = (
+    name: string,
+    pick: (run: RunResult) => number | undefined,
+    target = '',
+  ): string[] => {
+    const [naive, empty, big] = settings.map((setting) => medianOf(runs, setting, pick));
+    return [name, figure(naive, 3), figure(empty, 3), figure(big, 3), ratio(big / empty), target];
+  };
+  const statement = (name: string) => {
+    const [empty, big] = [statementsMs.empty?.[name], statementsMs.big?.[name]];
+    return [
+      `${name}, ms (alone)`,
+      '',
+      figure(empty, 3),
+      figure(big, 3),
+      ratio((big ?? NaN) / (empty ?? NaN)),
+      '',
+    ];
+  };
+  const wall = msPerMessage(runs, 'big') / msPerMessage(runs, 'empty');
+  const reads = (run: RunResult) => (run.server.mysql.Innodb_buffer_pool_reads ?? 0) / run.messages;
   return {
-    title: `Table size: ${figure(messages)} messages at concurrency ${CONCURRENCY}, empty tables vs ${figure(big?.oldRows ?? 0)} old rows in outbox and inbox (naive has no such tables: drift control)`,
-    columns: [
-      'per message',
-      'naive empty',
-      'consistent empty',
-      'naive big',
-      'consistent big',
-      'ratio',
-      'target',
-    ],
+    title:
+      `Table size: ${figure(messages)} messages at concurrency ${CONCURRENCY}, empty tables vs ` +
+      `${figure(oldRows)} old rows in outbox and inbox; runs interleaved, medians of ${ROUNDS}`,
+    columns: ['per message', 'naive', 'consistent empty', 'consistent big', 'big/empty', 'target'],
     rows: [
-      [
-        'wall ms per message',
-        cell(empty, 'naive'),
-        cell(empty, 'consistent'),
-        cell(big, 'naive'),
-        cell(big, 'consistent'),
-        `${ratio(consistentRatio)} (naive ${ratio(naiveRatio)})`,
-        `< ${TARGET_RATIO} ${passFail(consistentRatio < TARGET_RATIO)}`,
-      ],
-      cpuRow(empty, big),
+      row(
+        'wall ms',
+        (run) => 1000 / run.perSecond,
+        `< ${TARGET_RATIO} ${passFail(wall < TARGET_RATIO)}`,
+      ),
+      row('CPU ms, all processes', totalCpuMs),
+      row('CPU ms, mysqld', (run) => run.perMessage.cpuMs.mysqld),
+      row('InnoDB reads from disk', reads),
       statement('inbox insert'),
       statement('outbox insert'),
       statement('claim'),

@@ -1,3 +1,4 @@
+import { cpus } from 'os';
 import { performance } from 'perf_hooks';
 import type { BenchEnv } from './bench-env';
 import { clientCounts, subtractCounts, total, type ClientCounts } from './client-counters';
@@ -16,7 +17,14 @@ export interface RunResult {
   client: ClientCounts;
   server: ServerCounts;
   perMessage: PerMessage;
+  /** Share of the machine's CPU capacity other processes used during the run: a noise gauge. */
+  otherLoad: number;
+  /** Share of the CPU capacity the hypervisor took away (steal): another noise gauge. */
+  steal: number;
 }
+
+/** Every run measured in this process, for the noise summary. */
+export const measuredRuns: RunResult[] = [];
 
 export interface PerMessage {
   /** SQL statements this process sent. */
@@ -60,7 +68,9 @@ export class Meter {
   ): Promise<RunResult> {
     const client = subtractCounts(clientCounts(), this.client);
     const server = subtractServerCounts(await this.env.probe.snapshot(), this.server);
-    return {
+    const counted = this.elapsedMs();
+    const { machine = NaN, node = 0, mysqld = 0, redis = 0 } = server.cpuMs;
+    const run: RunResult = {
       system,
       label,
       messages,
@@ -69,7 +79,11 @@ export class Meter {
       client,
       server,
       perMessage: perMessage(client, server, messages),
+      otherLoad: Math.max(0, machine - node - mysqld - redis) / (counted * cpus().length),
+      steal: (server.cpuMs.steal ?? 0) / (counted * cpus().length),
     };
+    measuredRuns.push(run);
+    return run;
   }
 }
 
@@ -82,5 +96,41 @@ function perMessage(client: ClientCounts, server: ServerCounts, messages: number
     redisWrites: per(client.redisWrites),
     redisServerCalls: per(server.redis.total),
     cpuMs: Object.fromEntries(Object.entries(server.cpuMs).map(([name, ms]) => [name, per(ms)])),
+  };
+}
+
+/** The mean of several runs of one system and setting (same message count): rates and costs. */
+export function averageRuns(runs: RunResult[]): RunResult {
+  const mean = (pick: (run: RunResult) => number) =>
+    runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
+  const meanRecord = (pick: (run: RunResult) => Record<string, number>) => {
+    const keys = new Set(runs.flatMap((run) => Object.keys(pick(run))));
+    return Object.fromEntries([...keys].map((key) => [key, mean((run) => pick(run)[key] ?? 0)]));
+  };
+  const [first] = runs;
+  return {
+    ...first,
+    elapsedMs: mean((run) => run.elapsedMs),
+    perSecond: mean((run) => run.perSecond),
+    client: {
+      sql: meanRecord((run) => run.client.sql),
+      redis: meanRecord((run) => run.client.redis),
+      redisWrites: mean((run) => run.client.redisWrites),
+    },
+    server: {
+      mysql: meanRecord((run) => run.server.mysql),
+      redis: meanRecord((run) => run.server.redis),
+      cpuMs: meanRecord((run) => run.server.cpuMs),
+    },
+    perMessage: {
+      sqlStatements: mean((run) => run.perMessage.sqlStatements),
+      serverQuestions: mean((run) => run.perMessage.serverQuestions),
+      redisCommands: mean((run) => run.perMessage.redisCommands),
+      redisWrites: mean((run) => run.perMessage.redisWrites),
+      redisServerCalls: mean((run) => run.perMessage.redisServerCalls),
+      cpuMs: meanRecord((run) => run.perMessage.cpuMs),
+    },
+    otherLoad: mean((run) => run.otherLoad),
+    steal: mean((run) => run.steal),
   };
 }

@@ -14,8 +14,8 @@ export interface ServerCounts {
   /** Calls per command, scripts' inner commands included, and `total`. */
   redis: Record<string, number>;
   /**
-   * CPU milliseconds: `node` (this process), `mysqld`, `redis`, and `machine` (every process, from
-   * /proc/stat), when /proc is readable.
+   * CPU milliseconds: `node` (this process), `mysqld`, `redis`, `machine` (every process, from
+   * /proc/stat) and `steal` (taken by the hypervisor), when /proc is readable.
    */
   cpuMs: Record<string, number>;
 }
@@ -30,6 +30,8 @@ const MYSQL_VARIABLES = [
   'Com_update',
   'Com_delete',
   'Com_select',
+  'Innodb_buffer_pool_reads',
+  'Innodb_pages_written',
 ];
 
 export class ServerProbe {
@@ -68,6 +70,8 @@ export class ServerProbe {
     }
     const machine = machineCpuMs();
     if (machine !== undefined) cpuMs.machine = machine;
+    const steal = stealMs();
+    if (steal !== undefined) cpuMs.steal = steal;
     return { mysql, redis, cpuMs };
   }
 
@@ -98,12 +102,22 @@ function parseInfo(info: string): Record<string, string> {
   return result;
 }
 
-/** CPU time of the whole machine (all cores, idle and iowait excluded), in ms. */
+/** CPU time of the whole machine (all cores; idle, iowait and steal excluded), in ms. */
 function machineCpuMs(): number | undefined {
   try {
     const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
-    const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
-    return (user + nice + system + irq + softirq + steal) * 10;
+    const [user, nice, system, , , irq, softirq] = ticks.map(Number);
+    return (user + nice + system + irq + softirq) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Time the hypervisor gave this VM's CPUs to others, all cores, in ms. */
+function stealMs(): number | undefined {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+    return Number(ticks[8]) * 10;
   } catch {
     return undefined;
   }
