@@ -28,8 +28,8 @@ export interface BenchOptions {
   /** Memory: messages through each pipeline. */
   memoryMessages: number;
   output: string;
-  /** Time-ordered message ids instead of random UUIDs (an experiment; see bench/README.md). */
-  orderedIds: boolean;
+  /** Random UUIDs as message ids instead of the library's time-ordered ones. */
+  randomIds: boolean;
 }
 
 const FULL = {
@@ -64,8 +64,8 @@ export const USAGE = `npm run bench -- [options]
   --backlog-rows N        backlog: rows to drain (default ${FULL.backlogRows})
   --table-rows N          table size: old outbox and inbox rows (default ${FULL.tableRows}, max 1000000)
   --memory-messages N     memory: messages through each pipeline (default ${FULL.memoryMessages})
-  --ordered-ids           experiment: time-ordered message ids (UUIDv7-like) instead of random
-                          UUIDs, in the feeder, the handler's follow-ups and the bulk rows
+  --random-ids            random UUIDs as message ids instead of the library's time-ordered ones
+                          (UUIDv7), in the feeder, the handler's follow-ups and the bulk rows
   --out FILE              results file (default bench-results/latest.json)
 `;
 
@@ -80,7 +80,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     concurrencies: [1, 16, 64],
     rounds: 1,
     output: 'bench-results/latest.json',
-    orderedIds: false,
+    randomIds: false,
   };
   const scenarios: ScenarioName[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -119,8 +119,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--memory-messages':
         options.memoryMessages = positive(flag, value());
         break;
-      case '--ordered-ids':
-        options.orderedIds = true;
+      case '--random-ids':
+        options.randomIds = true;
         break;
       case '--out':
         options.output = value();

@@ -13,7 +13,7 @@ import { throughputScenario } from './scenarios/throughput';
 import { BenchEnv } from './support/bench-env';
 import { installRedisCounter } from './support/client-counters';
 import { measuredRuns, type RunResult } from './support/meter';
-import { useOrderedIds } from './support/messages';
+import { useRandomIds } from './support/messages';
 import { RunLock } from './support/run-lock';
 import { warmUp } from './support/warm-up';
 import {
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   installRedisCounter();
-  useOrderedIds(options.orderedIds);
+  useRandomIds(options.randomIds);
   const env = new BenchEnv();
   await env.open();
   const lock = new RunLock(env.redis);

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createMessagingTablesSql } from '../../lib';
-import { orderedIds } from './messages';
+import { randomIds } from './messages';
 
 const CHUNK = 50_000;
 const SENT_AT = '2025-01-01T00:00:00.000Z';
@@ -105,12 +105,12 @@ function secondaryIndexes(
 }
 
 /**
- * 32 hex digits for the n-th id of a load: an MD5 (random order), or with `--ordered-ids` a
- * millisecond timestamp from `age` ago (ten ids per ms) followed by MD5 digits, like newMessageId().
+ * 32 hex digits for the n-th id of a load: a millisecond timestamp from `age` ago (ten ids per ms)
+ * followed by MD5 digits, ordered like the library's ids; with `--random-ids` an MD5 (random order).
  */
 function idHash(tag: string, age: string): string {
   const random = `MD5(CONCAT('${tag}', ?, n))`;
-  if (!orderedIds()) return random;
+  if (randomIds()) return random;
   const ms = `FLOOR(UNIX_TIMESTAMP(NOW(3) - INTERVAL ${age}) * 1000) + n DIV 10`;
   return `CONCAT(LPAD(LOWER(HEX(${ms})), 12, '0'), SUBSTR(${random}, 13))`;
 }

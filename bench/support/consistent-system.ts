@@ -15,7 +15,7 @@ import {
   BenchRow,
   Followup,
   newMessageId,
-  orderedIds,
+  randomIds,
   SINK_QUEUE,
   Work,
   WORK_QUEUE,
@@ -32,7 +32,7 @@ export class WorkHandler {
       messageId: context.messageId,
       amountCents: work.amountCents,
     });
-    const options = orderedIds() ? { messageId: newMessageId() } : undefined;
+    const options = randomIds() ? { messageId: newMessageId() } : undefined;
     context.send(SINK_QUEUE, new Followup(work.n, work.amountCents), options);
   }
 }

@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'crypto';
+import { randomUUID } from 'crypto';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Message, type MessageEnvelope } from '../../lib';
+import { newMessageId as libraryMessageId } from '../../lib/messages/message-id';
 
 /** The incoming message of every scenario. */
 @Message('bench.Work')
@@ -48,28 +49,26 @@ export function businessTableSql(prefix: string): string {
   ) ENGINE=InnoDB`;
 }
 
-/** A message envelope as the library puts it in a job, from a sender named `bench-feeder`. */
-let ordered = false;
+let random = false;
 
 /**
- * `--ordered-ids`: message ids that sort by time (a 48-bit ms timestamp first, like UUIDv7) instead
- * of random UUIDs, in everything the bench creates and in the handler's follow-ups.
+ * `--random-ids`: random UUIDs instead of the library's time-ordered ids (UUIDv7), in everything the
+ * bench creates and in the handler's follow-ups: what tables cost when senders pick random ids.
  */
-export function useOrderedIds(on: boolean): void {
-  ordered = on;
+export function useRandomIds(on: boolean): void {
+  random = on;
 }
 
-export function orderedIds(): boolean {
-  return ordered;
+export function randomIds(): boolean {
+  return random;
 }
 
-/** A message id as the library makes one (random UUID), or time-ordered with `--ordered-ids`. */
+/** A message id as the library makes one (UUIDv7), or a random UUID with `--random-ids`. */
 export function newMessageId(): string {
-  if (!ordered) return randomUUID();
-  const hex = Date.now().toString(16).padStart(12, '0') + randomBytes(10).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return random ? randomUUID() : libraryMessageId();
 }
 
+/** A message envelope as the library puts it in a job, from a sender named `bench-feeder`. */
 export function envelopeOf(message: Work | Followup, causationId: string | null): MessageEnvelope {
   const id = newMessageId();
   return {

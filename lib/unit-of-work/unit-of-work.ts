@@ -1,7 +1,7 @@
-import { randomUUID } from 'crypto';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
+import { newMessageId } from '../messages/message-id';
 import { messageTypeOfInstance } from '../messages/message-type';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { type Submission, submissionMessageId } from './submission';
@@ -68,7 +68,7 @@ export class UnitOfWork {
   }
 
   private nextId(): string {
-    return this.submission ? submissionMessageId(this.submission, this.derivedIds++) : randomUUID();
+    return this.submission ? submissionMessageId(this.submission, this.derivedIds++) : newMessageId();
   }
 
   /** A transaction or savepoint began on this unit's connection. */
