@@ -3,6 +3,7 @@ import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants'
 import { FaultInjector } from '../faults/fault-injector';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { ProducerConnection } from './producer-connection';
 import { QueueRegistry } from './queue.registry';
 import { SubscriptionRegistry } from './subscription.registry';
 
@@ -23,6 +24,7 @@ export class MessageDispatcher {
     private readonly queues: QueueRegistry,
     private readonly subscriptions: SubscriptionRegistry,
     private readonly faults: FaultInjector,
+    private readonly connection: ProducerConnection,
   ) {}
 
   /** Resolves when every job is in Redis; rejects if any add failed (the caller keeps the rows pending). */
@@ -34,7 +36,7 @@ export class MessageDispatcher {
       await Promise.all(jobs.slice(1).map((job) => this.add(job)));
       return;
     }
-    await Promise.all(jobs.map((job) => this.add(job)));
+    await this.connection.together(() => Promise.all(jobs.map((job) => this.add(job))));
   }
 
   private async jobsFor(messages: OutboxMessage[]): Promise<JobToAdd[]> {

@@ -6,7 +6,7 @@ import type { ResolvedMessagingOptions } from '../interfaces/consistent-messagin
 /**
  * The one Redis connection every producer queue of this process shares. Commands fail at once while
  * Redis is unreachable (no offline queue), so a dispatch never hangs: the outbox keeps the message
- * and the sweeper sends it when Redis is back. Auto-pipelining lets concurrent adds share round trips.
+ * and the sweeper sends it when Redis is back.
  */
 @Injectable()
 export class ProducerConnection {
@@ -20,10 +20,22 @@ export class ProducerConnection {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      enableAutoPipelining: true,
     });
     this.client.on('error', (error: Error) => this.logOnce(error));
     this.client.on('ready', () => (this.lastError = ''));
+  }
+
+  /**
+   * Runs `send`, and the commands it issues before the event loop turns leave in one socket write:
+   * the socket stays corked until then. Cheaper than ioredis pipelines, which copy every BullMQ
+   * script onto each new pipeline.
+   */
+  together<T>(send: () => Promise<T>): Promise<T> {
+    const stream = this.client.stream;
+    if (this.client.status !== 'ready' || !stream) return send();
+    stream.cork();
+    setImmediate(() => stream.uncork());
+    return send();
   }
 
   async connect(): Promise<void> {
