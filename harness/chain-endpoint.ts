@@ -22,8 +22,12 @@ const roles: Record<string, { entities: Type[]; handler: Type }> = {
   c: { entities: [BStep, CStep], handler: StepCHandler },
 };
 
+/** C handles messages in shared transactions, B one at a time: every run exercises both paths. */
+const BATCH_SIZE: Record<string, number> = { b: 1, c: 4 };
+
 function rootModule(role: string): DynamicModule {
   const { prefix, db, redis } = connectionsFromEnv();
+  const concurrency = Number(process.env.HARNESS_CONCURRENCY ?? 4);
   class ChainEndpointModule {}
   return {
     module: ChainEndpointModule,
@@ -39,7 +43,8 @@ function rootModule(role: string): DynamicModule {
         redis: { ...redis, connectionName: `harness-${process.pid}` },
         tablePrefix: prefix,
         queuePrefix: queuePrefixOf(prefix),
-        concurrency: Number(process.env.HARNESS_CONCURRENCY ?? 4),
+        concurrency,
+        batchSize: Math.min(BATCH_SIZE[role], concurrency),
         ...chainMessaging,
       }),
     ],

@@ -15,6 +15,7 @@ import type { ConsistentMessagingModuleOptions } from './interfaces/consistent-m
 import { OutboxStore } from './outbox/outbox.store';
 import { OutboxSubscriber } from './outbox/outbox.subscriber';
 import { ConsistentMessagePipeline } from './pipeline/consistent-message.pipeline';
+import { MessageBatcher } from './pipeline/message.batcher';
 import { HandlerRegistry } from './pipeline/handler.registry';
 import { IdempotentMessagePipeline } from './pipeline/idempotent-message.pipeline';
 import { OutboxBoundaryRunner } from './unit-of-work/outbox-boundary.runner';
@@ -65,6 +66,7 @@ import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
     OutboxSweeper,
     HandlerRegistry,
     ConsistentMessagePipeline,
+    MessageBatcher,
     IdempotentMessagePipeline,
     OutboxBoundaryRunner,
     EndpointWorker,

@@ -21,6 +21,8 @@ export function resolveMessagingOptions(
     queuePrefix: given.queuePrefix ?? 'cm',
     consume: given.consume ?? true,
     concurrency: given.concurrency ?? 16,
+    batchSize: given.batchSize ?? 1,
+    ambientUnitOfWork: given.ambientUnitOfWork ?? true,
     retry: {
       attempts: given.retry?.attempts ?? 5,
       backoff: given.retry?.backoff ?? { type: 'exponential', delay: 1000 },
@@ -71,6 +73,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
   }
   const integers: [string, number, number][] = [
     ['concurrency', options.concurrency, 1],
+    ['batchSize', options.batchSize, 1],
     ['retry.attempts', options.retry.attempts, 1],
     ['retry.backoff.delay', options.retry.backoff?.delay, 0],
     ['lockDurationMs', options.lockDurationMs, 1000],
@@ -89,6 +92,18 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
   for (const [name, value, min] of integers) {
     if (!Number.isInteger(value) || value < min)
       problems.push(`${name}: an integer >= ${min} (got ${show(value)})`);
+  }
+  for (const [name, value] of [
+    ['createTables', options.createTables],
+    ['consume', options.consume],
+    ['ambientUnitOfWork', options.ambientUnitOfWork],
+  ] as const) {
+    if (typeof value !== 'boolean') problems.push(`${name}: true or false (got ${show(value)})`);
+  }
+  if (options.concurrency >= 1 && options.batchSize > options.concurrency) {
+    problems.push(
+      `batchSize: at most concurrency (${show(options.concurrency)}), since a batch is made of messages handled at once (got ${show(options.batchSize)})`,
+    );
   }
   problems.push(...retentionProblems(options));
   if (!['exponential', 'fixed'].includes(options.retry.backoff?.type)) {

@@ -11,7 +11,6 @@ import type { IdempotentHandlerMetadata } from '../decorators/idempotent-handler
 import { InvalidHandlerError } from '../errors/invalid-handler.error';
 import { messageTypeOf } from '../messages/message-type';
 import { HandlerRegistry, type HandlerLayer } from '../pipeline/handler.registry';
-import { bindOutboxBoundary } from '../unit-of-work/outbox-boundary';
 import { OutboxBoundaryRunner } from '../unit-of-work/outbox-boundary.runner';
 
 type Method = (...args: unknown[]) => unknown;
@@ -49,7 +48,7 @@ export class MessagingExplorer {
       );
       if (output) this.addHandler(instance, methodName, 'output', output);
       if (this.reflector.get<boolean | undefined>(OUTBOX_METADATA, method))
-        bindOutboxBoundary(instance, this.boundary);
+        this.boundary.attach(instance);
     }
   }
 

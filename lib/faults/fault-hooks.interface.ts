@@ -15,6 +15,8 @@ export interface FaultContext {
   messageIds: string[];
   /** Id of the incoming message being handled, if any. */
   incomingMessageId?: string;
+  /** Ids of the incoming messages handled together, when `batchSize` put several in one transaction. */
+  incomingMessageIds?: string[];
 }
 
 export type FaultHooks = Partial<

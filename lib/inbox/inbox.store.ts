@@ -27,15 +27,30 @@ export class InboxStore {
     type: string,
   ): Promise<boolean> {
     try {
-      await queryRunner.query(
-        `INSERT INTO ${this.table} (endpoint, message_id, message_type) VALUES (?, ?, ?)`,
-        [endpoint, messageId, type],
-      );
+      await this.recordAll(queryRunner, endpoint, [{ id: messageId, type }]);
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Records several messages with one insert, in id order so that two batches sharing a message
+   * lock it in the same order. Throws if any of them was handled already: the statement inserts
+   * nothing then, and the caller rolls back.
+   */
+  async recordAll(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    messages: { id: string; type: string }[],
+  ): Promise<void> {
+    const sorted = [...messages].sort((a, b) => (a.id < b.id ? -1 : 1));
+    await queryRunner.query(
+      `INSERT INTO ${this.table} (endpoint, message_id, message_type)
+       VALUES ${sorted.map(() => '(?, ?, ?)').join(', ')}`,
+      sorted.flatMap((message) => [endpoint, message.id, message.type]),
+    );
   }
 }
 

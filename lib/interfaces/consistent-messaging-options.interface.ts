@@ -58,6 +58,24 @@ export interface ConsistentMessagingModuleOptions {
   consume?: boolean;
   /** Messages handled at once by this process. Default 16. */
   concurrency?: number;
+  /**
+   * Up to this many incoming messages that arrive together share one transaction: one inbox insert,
+   * each message's handlers in turn, one outbox insert, one commit. At most
+   * `concurrency / batchSize` such transactions run at once. If anything in a batch fails (a
+   * handler error, a duplicate, a deadlock), it rolls back and its messages are handled one by one.
+   * Worth it for short handlers at high volume; keep 1 when handlers are slow or wait on I/O.
+   * Default 1: one transaction per message.
+   */
+  batchSize?: number;
+  /**
+   * Make each handler's unit of work reachable from its whole call chain through AsyncLocalStorage:
+   * MessagePublisher and UnitOfWorkHost work anywhere below a @ConsistentHandler() method. On
+   * Node 20, AsyncLocalStorage slows down every promise of the process. Set false when handlers
+   * reach their transaction and send only through their MessageContext; MessagePublisher and
+   * UnitOfWorkHost then throw inside handlers. Ignored (stays on) when the application has
+   * @Outbox() methods, so that one called from a handler always joins its transaction. Default true.
+   */
+  ambientUnitOfWork?: boolean;
   /** Retry policy of this endpoint's handlers. */
   retry?: RetryOptions;
   /** How long a job is locked by a worker before it counts as stalled and is redelivered. Default 30000 ms. */
@@ -81,6 +99,8 @@ export interface ResolvedMessagingOptions {
   queuePrefix: string;
   consume: boolean;
   concurrency: number;
+  batchSize: number;
+  ambientUnitOfWork: boolean;
   retry: Required<RetryOptions>;
   lockDurationMs: number;
   keepCompletedJobs: number;

@@ -48,9 +48,11 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     if (!unitOfWork.committing) return unitOfWork.savepointReleased();
     const messages = unitOfWork.takePending();
     if (messages.length > 0) await this.store.insert(event.queryRunner, messages);
+    const batch = unitOfWork.handling.length > 1;
     await this.faults.at('beforeCommit', {
       messageIds: unitOfWork.written.map((message) => message.id),
-      incomingMessageId: unitOfWork.incoming?.id,
+      incomingMessageId: batch ? undefined : unitOfWork.incoming?.id,
+      incomingMessageIds: batch ? unitOfWork.handling.map((message) => message.id) : undefined,
     });
   }
 

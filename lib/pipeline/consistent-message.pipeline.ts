@@ -5,13 +5,23 @@ import { InboxStore } from '../inbox/inbox.store';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { toMessageInstance } from '../messages/message-type';
+import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { OutboxStore } from '../outbox/outbox.store';
 import { OutboxRelay } from '../relay/outbox.relay';
+import type { UnitOfWork } from '../unit-of-work/unit-of-work';
+import { OutboxBoundaryRunner } from '../unit-of-work/outbox-boundary.runner';
 import { UnitOfWorkRunner } from '../unit-of-work/unit-of-work.runner';
 import type { RegisteredHandler } from './handler.registry';
 import { MessageContext } from './message-context';
 
 export type PipelineOutcome = 'handled' | 'duplicate';
+
+/** A parsed incoming message and the handlers of its type. */
+export interface IncomingMessage {
+  envelope: MessageEnvelope;
+  payload: object;
+  handlers: RegisteredHandler[];
+}
 
 /**
  * The consistent pipeline for one incoming message:
@@ -30,29 +40,30 @@ export class ConsistentMessagePipeline {
     private readonly outbox: OutboxStore,
     private readonly relay: OutboxRelay,
     private readonly faults: FaultInjector,
+    private readonly boundary: OutboxBoundaryRunner,
   ) {}
 
-  async handle(
-    envelope: MessageEnvelope,
-    payload: object,
-    handlers: RegisteredHandler[],
-  ): Promise<PipelineOutcome> {
-    const { result: isNew, committed } = await this.runner.run(envelope, async (unitOfWork) => {
-      const recorded = await this.inbox.tryRecord(
-        unitOfWork.queryRunner,
-        this.options.endpoint,
-        envelope.id,
-        envelope.type,
-      );
-      if (!recorded) return false;
-      const context = new MessageContext(envelope.id, envelope.type, envelope.headers, unitOfWork);
-      for (const handler of handlers) {
-        // Each handler gets its own copy, so one cannot change what the next one sees.
-        const copy = handlers.length === 1 ? payload : structuredClone(payload);
-        await handler.invoke(toMessageInstance(handler.messageClass, copy), context);
-      }
-      return true;
-    });
+  /** See the `ambientUnitOfWork` option. */
+  private get ambient(): boolean {
+    return this.options.ambientUnitOfWork || this.boundary.hasMethods;
+  }
+
+  async handle({ envelope, payload, handlers }: IncomingMessage): Promise<PipelineOutcome> {
+    const { result: isNew, committed } = await this.runner.run(
+      envelope,
+      async (unitOfWork) => {
+        const recorded = await this.inbox.tryRecord(
+          unitOfWork.queryRunner,
+          this.options.endpoint,
+          envelope.id,
+          envelope.type,
+        );
+        if (!recorded) return false;
+        await this.runHandlers({ envelope, payload, handlers }, unitOfWork);
+        return true;
+      },
+      this.ambient,
+    );
     if (!isNew) {
       await this.relay.dispatchCommitted(
         await this.outbox.findPendingCausedBy(envelope.id, this.options.endpoint),
@@ -66,5 +77,50 @@ export class ConsistentMessagePipeline {
       incomingMessageId: envelope.id,
     });
     return 'handled';
+  }
+
+  /**
+   * Several messages in one transaction: one inbox insert, each message's handlers in turn, one
+   * outbox insert, one commit. Rejects if anything fails, a duplicate included: nothing is committed
+   * then, and the caller handles the messages one by one. Returns the messages to dispatch.
+   */
+  async commitBatch(messages: IncomingMessage[]): Promise<OutboxMessage[]> {
+    const { committed } = await this.runner.run(
+      null,
+      async (unitOfWork) => {
+        await this.inbox.recordAll(
+          unitOfWork.queryRunner,
+          this.options.endpoint,
+          messages.map((message) => message.envelope),
+        );
+        for (const message of messages) {
+          unitOfWork.beginMessage(message.envelope);
+          await this.runHandlers(message, unitOfWork);
+        }
+      },
+      this.ambient,
+    );
+    return committed;
+  }
+
+  /** Dispatches what a batch committed; its jobs are acknowledged after this. */
+  async dispatchBatch(committed: OutboxMessage[], messages: IncomingMessage[]): Promise<void> {
+    await this.relay.dispatchCommitted(committed);
+    await this.faults.at('afterMarkBeforeAck', {
+      messageIds: committed.map((message) => message.id),
+      incomingMessageIds: messages.map((message) => message.envelope.id),
+    });
+  }
+
+  private async runHandlers(
+    { envelope, payload, handlers }: IncomingMessage,
+    unitOfWork: UnitOfWork,
+  ): Promise<void> {
+    const context = new MessageContext(envelope.id, envelope.type, envelope.headers, unitOfWork);
+    for (const handler of handlers) {
+      // Each handler gets its own copy, so one cannot change what the next one sees.
+      const copy = handlers.length === 1 ? payload : structuredClone(payload);
+      await handler.invoke(toMessageInstance(handler.messageClass, copy), context);
+    }
   }
 }

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { NoActiveUnitOfWorkError } from '../errors/no-active-unit-of-work.error';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
 import { outputLayerStorage } from '../pipeline/output-layer.storage';
 import { unitOfWorkStorage } from '../unit-of-work/unit-of-work.storage';
@@ -12,6 +14,10 @@ import { unitOfWorkStorage } from '../unit-of-work/unit-of-work.storage';
  */
 @Injectable()
 export class MessagePublisher {
+  constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+  ) {}
+
   /** Publishes an event to every endpoint that handles its type. Returns the message id. */
   publish(event: object, options?: PublishOptions): string {
     return this.activeUnitOfWork('publish an event').record(event, null, options);
@@ -26,7 +32,7 @@ export class MessagePublisher {
     const outputHandler = outputLayerStorage.getStore();
     if (outputHandler) throw new OutputLayerPublishError(outputHandler);
     const unitOfWork = unitOfWorkStorage.getStore();
-    if (!unitOfWork) throw new NoActiveUnitOfWorkError(action);
+    if (!unitOfWork) throw new NoActiveUnitOfWorkError(action, !this.options.ambientUnitOfWork);
     return unitOfWork;
   }
 }

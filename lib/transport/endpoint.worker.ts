@@ -12,6 +12,7 @@ import {
 import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { HandlerRegistry } from '../pipeline/handler.registry';
 import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeline';
+import { MessageBatcher } from '../pipeline/message.batcher';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
 import { parseEnvelope } from './envelope.parser';
 
@@ -29,6 +30,7 @@ export class EndpointWorker {
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly handlers: HandlerRegistry,
     private readonly pipeline: ConsistentMessagePipeline,
+    private readonly batcher: MessageBatcher,
     private readonly outputPipeline: IdempotentMessagePipeline,
     private readonly metrics: MessagingMetrics,
   ) {}
@@ -94,8 +96,12 @@ export class EndpointWorker {
         new UnknownMessageTypeError(this.options.endpoint, parsed.envelope.type).message,
       );
     }
-    if (handlers[0].layer === 'core')
-      return this.pipeline.handle(parsed.envelope, parsed.payload, handlers);
+    const message = { envelope: parsed.envelope, payload: parsed.payload, handlers };
+    if (handlers[0].layer === 'core') {
+      return this.options.batchSize > 1
+        ? this.batcher.handle(message)
+        : this.pipeline.handle(message);
+    }
     try {
       return await this.outputPipeline.handle(parsed.envelope, parsed.payload, handlers);
     } catch (error) {

@@ -4,7 +4,7 @@ import { DuplicateSubmissionError } from '../errors/duplicate-submission.error';
 import { InboxStore } from '../inbox/inbox.store';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { OutboxRelay } from '../relay/outbox.relay';
-import type { OutboxBoundary } from './outbox-boundary';
+import { bindOutboxBoundary, type OutboxBoundary } from './outbox-boundary';
 import { type Submission, submissionMessageId, submissionRecordId } from './submission';
 import { UnitOfWorkRunner } from './unit-of-work.runner';
 
@@ -21,6 +21,19 @@ export class OutboxBoundaryRunner implements OutboxBoundary {
     private readonly inbox: InboxStore,
     private readonly relay: OutboxRelay,
   ) {}
+
+  private methodsFound = false;
+
+  /** Whether the application has @Outbox() methods. */
+  get hasMethods(): boolean {
+    return this.methodsFound;
+  }
+
+  /** Links an instance with @Outbox() methods to this runner (at startup, by the explorer). */
+  attach(instance: object): void {
+    bindOutboxBoundary(instance, this);
+    this.methodsFound = true;
+  }
 
   async run<T>(work: () => Promise<T> | T, submission?: Submission): Promise<T> {
     const { result, committed } = await this.runner.run(null, async (unitOfWork) => {

@@ -16,7 +16,10 @@ export interface UnitOfWorkResult<T> {
   committed: OutboxMessage[];
 }
 
-/** Runs work in one transaction with an outbox buffer; nested calls join the active unit. */
+/**
+ * Runs work in one transaction with an outbox buffer. An ambient unit is reachable through
+ * AsyncLocalStorage from the work's whole call chain, and nested calls join it.
+ */
 @Injectable()
 export class UnitOfWorkRunner {
   constructor(
@@ -27,6 +30,7 @@ export class UnitOfWorkRunner {
   async run<T>(
     incoming: MessageEnvelope | null,
     work: (unitOfWork: UnitOfWork) => Promise<T>,
+    ambient = true,
   ): Promise<UnitOfWorkResult<T>> {
     const active = unitOfWorkStorage.getStore();
     if (active) return { result: await work(active), committed: [] };
@@ -36,7 +40,9 @@ export class UnitOfWorkRunner {
     attachUnitOfWork(queryRunner, unitOfWork);
     try {
       await queryRunner.startTransaction();
-      const result = await unitOfWorkStorage.run(unitOfWork, () => work(unitOfWork));
+      const result = ambient
+        ? await unitOfWorkStorage.run(unitOfWork, () => work(unitOfWork))
+        : await work(unitOfWork);
       unitOfWork.committing = true;
       await queryRunner.commitTransaction();
       return { result, committed: unitOfWork.written };

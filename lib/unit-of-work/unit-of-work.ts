@@ -20,16 +20,33 @@ export class UnitOfWork {
   private started = false;
   /** For each open savepoint, how many messages were pending when it began. */
   private readonly savepoints: number[] = [];
-  private correlationId: string | null;
+  /** Every incoming message this unit handles: one, or several in a batch. */
+  readonly handling: MessageEnvelope[] = [];
+  private current: MessageEnvelope | null = null;
+  private correlationId: string | null = null;
   private submission: Submission | undefined;
   private derivedIds = 0;
 
   constructor(
     readonly queryRunner: QueryRunner,
     readonly endpoint: string,
-    readonly incoming: MessageEnvelope | null,
+    incoming: MessageEnvelope | null,
   ) {
-    this.correlationId = incoming?.headers.correlationId ?? null;
+    if (incoming) this.beginMessage(incoming);
+  }
+
+  /** The incoming message being handled: in a batch, each message in turn. */
+  get incoming(): MessageEnvelope | null {
+    return this.current;
+  }
+
+  /** Messages recorded from now on are caused by `incoming` and carry its correlation id. */
+  beginMessage(incoming: MessageEnvelope): void {
+    this.current = incoming;
+    this.handling.push(incoming);
+    this.correlationId = incoming.headers.correlationId ?? null;
+    this.submission = undefined;
+    this.derivedIds = 0;
   }
 
   get manager(): EntityManager {
@@ -68,7 +85,9 @@ export class UnitOfWork {
   }
 
   private nextId(): string {
-    return this.submission ? submissionMessageId(this.submission, this.derivedIds++) : newMessageId();
+    return this.submission
+      ? submissionMessageId(this.submission, this.derivedIds++)
+      : newMessageId();
   }
 
   /** A transaction or savepoint began on this unit's connection. */

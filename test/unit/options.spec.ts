@@ -15,6 +15,7 @@ describe('module options', () => {
       createTables: false,
       consume: true,
       concurrency: 16,
+      batchSize: 1,
       retry: { attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
       lockDurationMs: 30000,
       keepCompletedJobs: 1000,
@@ -50,6 +51,16 @@ describe('module options', () => {
     expect(() =>
       resolveMessagingOptions({ ...valid, retention: { batchSize: 0, intervalMs: 5 } }),
     ).toThrow(/retention\.intervalMs[\s\S]*retention\.batchSize/);
+  });
+
+  it('takes batches no larger than the messages handled at once', () => {
+    expect(resolveMessagingOptions({ ...valid, concurrency: 16, batchSize: 8 }).batchSize).toBe(8);
+    expect(() => resolveMessagingOptions({ ...valid, concurrency: 4, batchSize: 8 })).toThrow(
+      /batchSize: at most concurrency \(4\)/,
+    );
+    expect(() => resolveMessagingOptions({ ...valid, batchSize: 0 })).toThrow(
+      /batchSize: an integer >= 1 \(got 0\)/,
+    );
   });
 
   it('says what to fix when required options are missing', () => {
