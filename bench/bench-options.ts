@@ -14,7 +14,7 @@ export interface BenchOptions {
   /** Throughput: messages pre-loaded per run. */
   messages: number;
   concurrencies: number[];
-  /** Throughput: naive/consistent pairs per concurrency (the median counts). */
+  /** Throughput: rounds of the three systems per concurrency (the median counts). */
   rounds: number;
   /** Latency: how long messages are fed, and at what rate (default: half the measured maximum). */
   latencySeconds: number;
@@ -39,6 +39,7 @@ const FULL = {
   tableRows: 1_000_000,
   shortRunMessages: 5_000,
   memoryMessages: 100_000,
+  rounds: 3,
 };
 
 const QUICK: typeof FULL = {
@@ -48,6 +49,7 @@ const QUICK: typeof FULL = {
   tableRows: 100_000,
   shortRunMessages: 3_000,
   memoryMessages: 10_000,
+  rounds: 1,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -57,7 +59,8 @@ export const USAGE = `npm run bench -- [options]
                           ${SCENARIOS.join(', ')}
   --messages N            throughput messages per run (default ${FULL.messages}); also caps the
                           table-size, batching and memory runs
-  --rounds N              naive/consistent pairs per throughput point, median reported (default 1)
+  --rounds N              rounds of the three systems per throughput point, median reported
+                          (default ${FULL.rounds}, ${QUICK.rounds} with --quick)
   --rate N                latency: feed rate in messages/s (default: half the consistent
                           throughput at concurrency 16, measured in this run or calibrated)
   --latency-seconds N     latency: how long to feed (default ${FULL.latencySeconds})
@@ -78,7 +81,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     scenarios: [...SCENARIOS],
     ...sizes,
     concurrencies: [1, 16, 64],
-    rounds: 1,
     output: 'bench-results/latest.json',
     randomIds: false,
   };

@@ -10,20 +10,26 @@ interface Variant {
   label: string;
   kind: SystemKind;
   relay?: RelayOptions;
-  autoPipelining?: boolean;
+  batchSize?: number;
+  ambientUnitOfWork?: boolean;
 }
 
 const VARIANTS: Variant[] = [
   { label: 'naive', kind: 'naive' },
   { label: 'consistent', kind: 'consistent' },
   { label: 'markBatchSize 1', kind: 'consistent', relay: { markBatchSize: 1 } },
-  { label: 'no auto-pipelining', kind: 'consistent', autoPipelining: false },
+  { label: 'ambient off', kind: 'consistent', ambientUnitOfWork: false },
+  { label: 'batchSize 4', kind: 'consistent', batchSize: 4 },
+  { label: 'batchSize 8', kind: 'consistent', batchSize: 8 },
+  { label: 'batchSize 16', kind: 'consistent', batchSize: 16 },
+  { label: 'tuned', kind: 'tuned' },
 ];
 
 /**
- * What the batching on the consistent path buys, at concurrency 16: the library as it is, then with
- * one dispatched-mark UPDATE per message (`markBatchSize: 1`), then without auto-pipelining on the
- * producer connection; the naive worker for reference.
+ * What each kind of batching buys, at concurrency 16: the library with its defaults, then with one
+ * dispatched-mark UPDATE per message (`markBatchSize: 1`), without the ambient unit of work
+ * (`ambientUnitOfWork: false`), with shared transactions (`batchSize`), and tuned (`batchSize: 8`
+ * and `ambientUnitOfWork: false`); the naive worker for reference.
  */
 export const batchingScenario: Scenario = async (context) => {
   const { env, options } = context;
@@ -40,7 +46,8 @@ export const batchingScenario: Scenario = async (context) => {
         messages: options.shortRunMessages,
         label: variant.label,
         relay: variant.relay,
-        autoPipelining: variant.autoPipelining,
+        batchSize: variant.batchSize,
+        ambientUnitOfWork: variant.ambientUnitOfWork,
       });
       context.log(`  ${variant.label}: ${figure(run.perSecond)} msgs/s`);
       runs.push(run);

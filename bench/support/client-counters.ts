@@ -1,4 +1,5 @@
 import Redis, { type Command } from 'ioredis';
+import { Socket } from 'net';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 
 /**
@@ -11,16 +12,18 @@ export interface ClientCounts {
   sql: Record<string, number>;
   /** Commands by name; Lua scripts as `evalsha:<script name>`. */
   redis: Record<string, number>;
-  /** Socket writes: one per command sent alone, one per pipeline (auto-pipelining, multi). */
+  /** Writes to the sockets of counted clients: a pipeline or a corked batch of commands is one. */
   redisWrites: number;
 }
 
 const counts: ClientCounts = { sql: {}, redis: {}, redisWrites: 0 };
 const IGNORED = Symbol('bench.ignored');
-const seenPipelines = new WeakSet<object>();
+const COUNTED = Symbol('bench.counted');
 let installed = false;
 
 type Tagged = Redis & { [IGNORED]?: boolean; scriptsSet?: Record<string, { sha: string }> };
+type CountedSocket = Socket & { [COUNTED]?: boolean };
+type SocketWrite = (this: CountedSocket, ...args: unknown[]) => unknown;
 type SendCommand = (this: Redis, command: Command, stream?: unknown, node?: unknown) => unknown;
 
 /** Leaves a client's commands out of the counts (the bench's own polling). */
@@ -29,28 +32,46 @@ export function ignoreClient(client: Redis): Redis {
   return client;
 }
 
-/** Wraps ioredis's sendCommand once per process. */
+/** Wraps ioredis's sendCommand and the socket writes once per process. */
 export function installRedisCounter(): void {
   if (installed) return;
   installed = true;
+  installSocketWriteCounter();
   const original = Redis.prototype.sendCommand as SendCommand;
   const wrapped: SendCommand = function (this: Redis, command, stream, node) {
     const client = this as Tagged;
-    if (!client[IGNORED]) countRedis(client, command, stream);
+    if (!client[IGNORED]) {
+      countCommand(client, command);
+      markCounted(client);
+    }
     return original.call(this, command, stream, node);
   };
   Redis.prototype.sendCommand = wrapped as typeof Redis.prototype.sendCommand;
 }
 
-function countRedis(client: Tagged, command: Command, stream: unknown): void {
+function markCounted(client: Tagged): void {
+  const socket = client.stream as CountedSocket | undefined;
+  if (socket) socket[COUNTED] = true;
+}
+
+function countCommand(client: Tagged, command: Command): void {
   let name = command.name.toLowerCase();
   if (name === 'evalsha') name += `:${scriptName(client, String(command.args[0]))}`;
   counts.redis[name] = (counts.redis[name] ?? 0) + 1;
-  const pipeline = stream as { isPipeline?: boolean } | undefined;
-  if (!pipeline?.isPipeline) counts.redisWrites++;
-  else if (!seenPipelines.has(pipeline)) {
-    seenPipelines.add(pipeline);
-    counts.redisWrites++;
+}
+
+/**
+ * Counts what reaches the kernel: a socket's `_write` (one chunk) and `_writev` (the chunks a cork
+ * or a busy socket gathered), on sockets of counted Redis clients.
+ */
+function installSocketWriteCounter(): void {
+  const prototype = Socket.prototype as unknown as Record<'_write' | '_writev', SocketWrite>;
+  for (const method of ['_write', '_writev'] as const) {
+    const original = prototype[method];
+    prototype[method] = function (this: CountedSocket, ...args: unknown[]) {
+      if (this[COUNTED]) counts.redisWrites++;
+      return original.apply(this, args);
+    };
   }
 }
 

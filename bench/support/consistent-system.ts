@@ -8,7 +8,7 @@ import {
   type FaultHooks,
   type RelayOptions,
 } from '../../lib';
-import { ProducerConnection } from '../../lib/transport/producer-connection';
+import { unitOfWorkStorage } from '../../lib/unit-of-work/unit-of-work.storage';
 import { queuePrefixOf } from './bench-env';
 import { CountingLogger } from './client-counters';
 import {
@@ -41,11 +41,16 @@ export interface ConsistentOptions extends SystemOptions {
   /** Consume the `work` queue (default) or only sweep the outbox. */
   consume?: boolean;
   relay?: RelayOptions;
-  /**
-   * `false` turns off auto-pipelining on the library's producer connection (an experiment: the
-   * library always turns it on), by flipping the ioredis option, which is read at each command.
-   */
-  autoPipelining?: boolean;
+  /** The library's `batchSize` and `ambientUnitOfWork` (its defaults otherwise). */
+  batchSize?: number;
+  ambientUnitOfWork?: boolean;
+}
+
+/** The tuned configuration of the benchmarks: shared transactions of up to 8, no ambient unit. */
+export function tunedOptions(
+  concurrency: number,
+): Pick<ConsistentOptions, 'batchSize' | 'ambientUnitOfWork'> {
+  return { batchSize: Math.min(8, concurrency), ambientUnitOfWork: false };
 }
 
 export interface ConsistentSystem extends System {
@@ -79,6 +84,8 @@ export async function startConsistent(options: ConsistentOptions): Promise<Consi
           tablePrefix: options.prefix,
           queuePrefix: queuePrefixOf(options.prefix),
           concurrency: options.concurrency,
+          batchSize: options.batchSize,
+          ambientUnitOfWork: options.ambientUnitOfWork,
           consume: options.consume ?? true,
           relay: options.relay,
           faultHooks,
@@ -88,8 +95,13 @@ export async function startConsistent(options: ConsistentOptions): Promise<Consi
     },
     { logger: ['error', 'warn'] },
   );
-  if (options.autoPipelining === false) {
-    app.get(ProducerConnection, { strict: false }).client.options.enableAutoPipelining = false;
-  }
-  return { app, close: () => app.close() };
+  return {
+    app,
+    async close() {
+      await app.close();
+      // AsyncLocalStorage, once used, slows every promise of the process until disabled: the
+      // naive worker, measured in this same process, must not pay for the library's.
+      unitOfWorkStorage.disable();
+    },
+  };
 }

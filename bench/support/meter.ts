@@ -4,7 +4,8 @@ import type { BenchEnv } from './bench-env';
 import { clientCounts, subtractCounts, total, type ClientCounts } from './client-counters';
 import { subtractServerCounts, type ServerCounts } from './server-counters';
 
-export type SystemKind = 'naive' | 'consistent';
+/** The naive worker; the library with its defaults; the library with `tunedOptions()`. */
+export type SystemKind = 'naive' | 'consistent' | 'tuned';
 
 /** One timed run of one system: how fast, and what it cost per message on each side. */
 export interface RunResult {

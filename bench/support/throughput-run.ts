@@ -1,6 +1,6 @@
 import type { BenchEnv } from './bench-env';
 import { BenchQueues, sleep, timeoutFor } from './bench-queues';
-import { startConsistent, type ConsistentOptions } from './consistent-system';
+import { startConsistent, tunedOptions, type ConsistentOptions } from './consistent-system';
 import { Meter, type RunResult, type SystemKind } from './meter';
 import { startNaive, type System } from './naive-system';
 
@@ -11,7 +11,9 @@ export interface ThroughputRunOptions {
   label: string;
   /** Relay options of the consistent endpoint (library defaults otherwise). */
   relay?: ConsistentOptions['relay'];
-  autoPipelining?: boolean;
+  /** Consistent endpoint's `batchSize` and `ambientUnitOfWork` (library defaults otherwise). */
+  batchSize?: number;
+  ambientUnitOfWork?: boolean;
 }
 
 /**
@@ -46,5 +48,8 @@ export async function throughputRun(
 }
 
 export function startSystem(kind: SystemKind, options: ConsistentOptions): Promise<System> {
-  return kind === 'naive' ? startNaive(options) : startConsistent(options);
+  if (kind === 'naive') return startNaive(options);
+  if (kind === 'tuned')
+    return startConsistent({ ...options, ...tunedOptions(options.concurrency) });
+  return startConsistent(options);
 }
