@@ -15,9 +15,9 @@ import type { ConsistentMessagingModuleOptions } from './interfaces/consistent-m
 import { OutboxStore } from './outbox/outbox.store';
 import { OutboxSubscriber } from './outbox/outbox.subscriber';
 import { ConsistentMessagePipeline } from './pipeline/consistent-message.pipeline';
-import { MessageBatcher } from './pipeline/message.batcher';
 import { HandlerRegistry } from './pipeline/handler.registry';
 import { IdempotentMessagePipeline } from './pipeline/idempotent-message.pipeline';
+import { MessageBatcher } from './pipeline/message.batcher';
 import { OutboxBoundaryRunner } from './unit-of-work/outbox-boundary.runner';
 import { MessagePublisher } from './publisher/message.publisher';
 import { DispatchMarker } from './relay/dispatch-marker';

@@ -51,6 +51,7 @@ export { MalformedMessageError } from './errors/malformed-message.error';
 export { UnknownMessageTypeError } from './errors/unknown-message-type.error';
 export { InvalidHandlerError } from './errors/invalid-handler.error';
 export { UnitOfWorkNotWiredError } from './errors/unit-of-work-not-wired.error';
+export { TransactionRolledBackError } from './errors/transaction-rolled-back.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export {
   MessagingAdminService,

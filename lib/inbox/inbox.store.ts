@@ -36,8 +36,8 @@ export class InboxStore {
   }
 
   /**
-   * Records several messages with one insert, in id order so that two batches sharing a message
-   * lock it in the same order. Throws if any of them was handled already: the statement inserts
+   * Records several messages with one insert (in id order, which makes deadlocks between batches
+   * that share messages rarer). Throws if any of them was handled already: the statement inserts
    * nothing then, and the caller rolls back.
    */
   async recordAll(

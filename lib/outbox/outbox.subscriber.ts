@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
+  AfterQueryEvent,
   DataSource,
   EntitySubscriberInterface,
   InsertEvent,
@@ -11,10 +12,13 @@ import type {
   UpdateEvent,
 } from 'typeorm';
 import { MESSAGING_DATA_SOURCE } from '../consistent-messaging.constants';
+import { TransactionRolledBackError } from '../errors/transaction-rolled-back.error';
 import { FaultInjector } from '../faults/fault-injector';
 import { unitOfWorkOf } from '../unit-of-work/unit-of-work.storage';
 import { pullDomainEvents } from './domain-events';
 import { OutboxStore } from './outbox.store';
+
+const DEADLOCK = 1213;
 
 /**
  * Writes a unit of work's messages to the outbox inside its transaction, just before the outermost
@@ -42,10 +46,18 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     if (unitOfWork && !unitOfWork.committing) unitOfWork.savepointRolledBack();
   }
 
+  /** InnoDB answers a deadlock by rolling back the whole transaction, not only the statement. */
+  afterQuery(event: AfterQueryEvent<ObjectLiteral>): void {
+    if (event.success || errnoOf(event.error) !== DEADLOCK) return;
+    const unitOfWork = unitOfWorkOf(event.queryRunner);
+    if (unitOfWork) unitOfWork.rolledBackBy ??= 'deadlock';
+  }
+
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const unitOfWork = unitOfWorkOf(event.queryRunner);
     if (!unitOfWork) return;
     if (!unitOfWork.committing) return unitOfWork.savepointReleased();
+    if (unitOfWork.rolledBackBy) throw new TransactionRolledBackError(unitOfWork.rolledBackBy);
     const messages = unitOfWork.takePending();
     if (messages.length > 0) await this.store.insert(event.queryRunner, messages);
     const batch = unitOfWork.handling.length > 1;
@@ -70,4 +82,8 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     for (const { event, options } of pullDomainEvents(entity))
       unitOfWork.record(event, null, options);
   }
+}
+
+function errnoOf(error: unknown): number | undefined {
+  return (error as { errno?: number } | undefined)?.errno;
 }

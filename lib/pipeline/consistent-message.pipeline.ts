@@ -3,25 +3,16 @@ import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants'
 import { FaultInjector } from '../faults/fault-injector';
 import { InboxStore } from '../inbox/inbox.store';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
-import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { toMessageInstance } from '../messages/message-type';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { OutboxStore } from '../outbox/outbox.store';
 import { OutboxRelay } from '../relay/outbox.relay';
 import type { UnitOfWork } from '../unit-of-work/unit-of-work';
-import { OutboxBoundaryRunner } from '../unit-of-work/outbox-boundary.runner';
 import { UnitOfWorkRunner } from '../unit-of-work/unit-of-work.runner';
-import type { RegisteredHandler } from './handler.registry';
+import type { IncomingMessage } from './incoming-message.interface';
 import { MessageContext } from './message-context';
 
 export type PipelineOutcome = 'handled' | 'duplicate';
-
-/** A parsed incoming message and the handlers of its type. */
-export interface IncomingMessage {
-  envelope: MessageEnvelope;
-  payload: object;
-  handlers: RegisteredHandler[];
-}
 
 /**
  * The consistent pipeline for one incoming message:
@@ -40,13 +31,7 @@ export class ConsistentMessagePipeline {
     private readonly outbox: OutboxStore,
     private readonly relay: OutboxRelay,
     private readonly faults: FaultInjector,
-    private readonly boundary: OutboxBoundaryRunner,
   ) {}
-
-  /** See the `ambientUnitOfWork` option. */
-  private get ambient(): boolean {
-    return this.options.ambientUnitOfWork || this.boundary.hasMethods;
-  }
 
   async handle({ envelope, payload, handlers }: IncomingMessage): Promise<PipelineOutcome> {
     const { result: isNew, committed } = await this.runner.run(
@@ -62,16 +47,16 @@ export class ConsistentMessagePipeline {
         await this.runHandlers({ envelope, payload, handlers }, unitOfWork);
         return true;
       },
-      this.ambient,
+      this.runner.handlersAmbient,
     );
     if (!isNew) {
       await this.relay.dispatchCommitted(
         await this.outbox.findPendingCausedBy(envelope.id, this.options.endpoint),
-        envelope.id,
+        { incomingMessageId: envelope.id },
       );
       return 'duplicate';
     }
-    await this.relay.dispatchCommitted(committed, envelope.id);
+    await this.relay.dispatchCommitted(committed, { incomingMessageId: envelope.id });
     await this.faults.at('afterMarkBeforeAck', {
       messageIds: committed.map((message) => message.id),
       incomingMessageId: envelope.id,
@@ -98,17 +83,18 @@ export class ConsistentMessagePipeline {
           await this.runHandlers(message, unitOfWork);
         }
       },
-      this.ambient,
+      this.runner.handlersAmbient,
     );
     return committed;
   }
 
   /** Dispatches what a batch committed; its jobs are acknowledged after this. */
   async dispatchBatch(committed: OutboxMessage[], messages: IncomingMessage[]): Promise<void> {
-    await this.relay.dispatchCommitted(committed);
+    const incomingMessageIds = messages.map((message) => message.envelope.id);
+    await this.relay.dispatchCommitted(committed, { incomingMessageIds });
     await this.faults.at('afterMarkBeforeAck', {
       messageIds: committed.map((message) => message.id),
-      incomingMessageIds: messages.map((message) => message.envelope.id),
+      incomingMessageIds,
     });
   }
 

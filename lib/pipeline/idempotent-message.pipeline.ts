@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { toMessageInstance } from '../messages/message-type';
-import type { RegisteredHandler } from './handler.registry';
+import type { IncomingMessage } from './incoming-message.interface';
 import { IdempotentContext } from './idempotent-context';
 import { outputLayerStorage } from './output-layer.storage';
 
@@ -11,11 +10,7 @@ import { outputLayerStorage } from './output-layer.storage';
  */
 @Injectable()
 export class IdempotentMessagePipeline {
-  async handle(
-    envelope: MessageEnvelope,
-    payload: object,
-    handlers: RegisteredHandler[],
-  ): Promise<'handled'> {
+  async handle({ envelope, payload, handlers }: IncomingMessage): Promise<'handled'> {
     const context = new IdempotentContext(envelope.id, envelope.type, envelope.headers);
     for (const handler of handlers) {
       const copy = handlers.length === 1 ? payload : structuredClone(payload);

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
-import {
-  ConsistentMessagePipeline,
-  type IncomingMessage,
-  type PipelineOutcome,
-} from './consistent-message.pipeline';
+import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { ConsistentMessagePipeline, type PipelineOutcome } from './consistent-message.pipeline';
+import type { IncomingMessage } from './incoming-message.interface';
 
 interface Waiting {
   message: IncomingMessage;
@@ -16,10 +14,12 @@ interface Waiting {
 /**
  * Groups incoming messages into shared transactions (`batchSize` > 1) without waiting to fill them:
  * at most `concurrency / batchSize` batches run at once; a message that finds all of them busy waits
- * and leaves with the others that arrived meanwhile. Alone, a message goes at once and alone. A
- * batch that fails is handled again one message at a time, so that a bad message fails alone and a
- * duplicate is recognised as such: it failed before COMMIT and left nothing, or after, and each
- * message's inbox record makes the second run a duplicate that only re-dispatches.
+ * and leaves with the others that arrived meanwhile. Alone, a message goes at once and alone.
+ *
+ * A batch that fails before its COMMIT left nothing behind: each of its messages is then handled
+ * again in its own transaction, so that a bad message fails alone and a duplicate is recognised as
+ * such. A failure after COMMIT fails every job of the batch, as it would fail the one job of a
+ * single message: BullMQ redelivers them, and the inbox makes each a duplicate that re-dispatches.
  */
 @Injectable()
 export class MessageBatcher {
@@ -32,8 +32,7 @@ export class MessageBatcher {
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly pipeline: ConsistentMessagePipeline,
   ) {
-    this.lanes =
-      Number(process.env.LANES) || Math.max(1, Math.floor(options.concurrency / options.batchSize));
+    this.lanes = Math.max(1, Math.floor(options.concurrency / options.batchSize));
   }
 
   handle(message: IncomingMessage): Promise<PipelineOutcome> {
@@ -58,32 +57,43 @@ export class MessageBatcher {
     }
   }
 
+  /** Settles every job of the batch, whatever happens. */
   private async run(batch: Waiting[], release: () => void): Promise<void> {
-    if (batch.length > 1 && (await this.together(batch, release))) return;
+    const committed = batch.length > 1 ? await this.commitTogether(batch) : undefined;
+    if (!committed) return this.oneByOne(batch);
+    // The next batch may start while this one dispatches.
+    release();
+    const messages = batch.map((waiting) => waiting.message);
+    try {
+      await this.pipeline.dispatchBatch(committed, messages);
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    for (const waiting of batch) waiting.resolve('handled');
+  }
+
+  /** The batch's messages to dispatch once committed; undefined if it rolled back. */
+  private async commitTogether(batch: Waiting[]): Promise<OutboxMessage[] | undefined> {
+    try {
+      return await this.pipeline.commitBatch(batch.map((waiting) => waiting.message));
+    } catch (error) {
+      this.logger.warn(
+        `A batch of ${batch.length} messages rolled back (${reasonOf(error)}); handling each in its own transaction`,
+      );
+      return undefined;
+    }
+  }
+
+  private async oneByOne(batch: Waiting[]): Promise<void> {
     await Promise.all(
       batch.map(({ message, resolve, reject }) =>
         this.pipeline.handle(message).then(resolve, reject),
       ),
     );
   }
+}
 
-  /**
-   * Handles the batch in one transaction; false if anything failed. The next batch may start as
-   * soon as this one committed, while this one dispatches.
-   */
-  private async together(batch: Waiting[], release: () => void): Promise<boolean> {
-    const messages = batch.map((waiting) => waiting.message);
-    try {
-      const committed = await this.pipeline.commitBatch(messages);
-      release();
-      await this.pipeline.dispatchBatch(committed, messages);
-    } catch (error) {
-      this.logger.debug(
-        `Batch of ${batch.length} failed, handling its messages one by one: ${(error as Error).message}`,
-      );
-      return false;
-    }
-    for (const waiting of batch) waiting.resolve('handled');
-    return true;
-  }
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

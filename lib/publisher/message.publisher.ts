@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { Injectable } from '@nestjs/common';
 import { NoActiveUnitOfWorkError } from '../errors/no-active-unit-of-work.error';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
-import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
 import { outputLayerStorage } from '../pipeline/output-layer.storage';
+import { UnitOfWorkRunner } from '../unit-of-work/unit-of-work.runner';
 import { unitOfWorkStorage } from '../unit-of-work/unit-of-work.storage';
 
 /**
@@ -14,9 +13,7 @@ import { unitOfWorkStorage } from '../unit-of-work/unit-of-work.storage';
  */
 @Injectable()
 export class MessagePublisher {
-  constructor(
-    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
-  ) {}
+  constructor(private readonly runner: UnitOfWorkRunner) {}
 
   /** Publishes an event to every endpoint that handles its type. Returns the message id. */
   publish(event: object, options?: PublishOptions): string {
@@ -32,7 +29,7 @@ export class MessagePublisher {
     const outputHandler = outputLayerStorage.getStore();
     if (outputHandler) throw new OutputLayerPublishError(outputHandler);
     const unitOfWork = unitOfWorkStorage.getStore();
-    if (!unitOfWork) throw new NoActiveUnitOfWorkError(action, !this.options.ambientUnitOfWork);
+    if (!unitOfWork) throw new NoActiveUnitOfWorkError(action, !this.runner.handlersAmbient);
     return unitOfWork;
   }
 }

@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { FaultContext } from '../faults/fault-hooks.interface';
 import { FaultInjector } from '../faults/fault-injector';
 import { MessagingMetrics } from '../metrics/messaging.metrics';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { MessageDispatcher } from '../transport/message.dispatcher';
 import { DispatchMarker } from './dispatch-marker';
+
+type IncomingIds = Pick<FaultContext, 'incomingMessageId' | 'incomingMessageIds'>;
 
 /**
  * Dispatches committed outbox messages at once, for low latency. If Redis fails, the messages stay
@@ -20,9 +23,10 @@ export class OutboxRelay {
     private readonly metrics: MessagingMetrics,
   ) {}
 
-  async dispatchCommitted(messages: OutboxMessage[], incomingMessageId?: string): Promise<void> {
+  /** `incoming`: what caused the messages, for the fault hooks. */
+  async dispatchCommitted(messages: OutboxMessage[], incoming: IncomingIds = {}): Promise<void> {
     const messageIds = messages.map((message) => message.id);
-    await this.faults.at('afterCommitBeforeDispatch', { messageIds, incomingMessageId });
+    await this.faults.at('afterCommitBeforeDispatch', { messageIds, ...incoming });
     if (messages.length === 0) return;
     try {
       await this.dispatcher.dispatch(messages);
@@ -33,7 +37,7 @@ export class OutboxRelay {
       return;
     }
     this.metrics.increment('dispatched', messages.length);
-    await this.faults.at('afterDispatchBeforeMark', { messageIds, incomingMessageId });
+    await this.faults.at('afterDispatchBeforeMark', { messageIds, ...incoming });
     this.marker.mark(messageIds);
   }
 }

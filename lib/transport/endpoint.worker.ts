@@ -97,17 +97,15 @@ export class EndpointWorker {
       );
     }
     const message = { envelope: parsed.envelope, payload: parsed.payload, handlers };
-    if (handlers[0].layer === 'core') {
-      return this.options.batchSize > 1
-        ? this.batcher.handle(message)
-        : this.pipeline.handle(message);
-    }
     try {
-      return await this.outputPipeline.handle(parsed.envelope, parsed.payload, handlers);
+      if (handlers[0].layer === 'output') return await this.outputPipeline.handle(message);
+      return this.options.batchSize > 1
+        ? await this.batcher.handle(message)
+        : await this.pipeline.handle(message);
     } catch (error) {
       // Retrying can't make an output-layer handler stop publishing.
       if (error instanceof OutputLayerPublishError) throw new UnrecoverableError(error.message);
-      throw error;
+      throw asError(error);
     }
   }
 
@@ -126,6 +124,11 @@ export class EndpointWorker {
         `Attempt ${job.attemptsMade} of ${what} failed, will retry: ${error.message}`,
       );
   }
+}
+
+/** BullMQ records a failure by its message: a handler that throws something else still fails its job. */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(`Handler failed with ${String(error)}`);
 }
 
 /** Resolves true if `promise` resolves true within `ms`, false otherwise. */

@@ -22,17 +22,10 @@ export class OutboxBoundaryRunner implements OutboxBoundary {
     private readonly relay: OutboxRelay,
   ) {}
 
-  private methodsFound = false;
-
-  /** Whether the application has @Outbox() methods. */
-  get hasMethods(): boolean {
-    return this.methodsFound;
-  }
-
   /** Links an instance with @Outbox() methods to this runner (at startup, by the explorer). */
   attach(instance: object): void {
     bindOutboxBoundary(instance, this);
-    this.methodsFound = true;
+    this.runner.keepHandlersAmbient();
   }
 
   async run<T>(work: () => Promise<T> | T, submission?: Submission): Promise<T> {

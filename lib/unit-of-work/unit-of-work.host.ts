@@ -1,17 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
-import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { NoActiveUnitOfWorkError } from '../errors/no-active-unit-of-work.error';
+import { UnitOfWorkRunner } from './unit-of-work.runner';
 import { unitOfWorkStorage } from './unit-of-work.storage';
 
 /** Gives access to the transaction of the active unit of work (handler or @Outbox() method). */
 @Injectable()
 export class UnitOfWorkHost {
-  constructor(
-    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
-  ) {}
+  constructor(private readonly runner: UnitOfWorkRunner) {}
 
+  /** Whether a unit of work is active here; false inside handlers when they are not ambient. */
   get isActive(): boolean {
     return unitOfWorkStorage.getStore() !== undefined;
   }
@@ -22,7 +20,7 @@ export class UnitOfWorkHost {
     if (!unitOfWork) {
       throw new NoActiveUnitOfWorkError(
         'use the transactional EntityManager',
-        !this.options.ambientUnitOfWork,
+        !this.runner.handlersAmbient,
       );
     }
     return unitOfWork.manager;

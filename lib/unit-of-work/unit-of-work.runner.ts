@@ -22,10 +22,25 @@ export interface UnitOfWorkResult<T> {
  */
 @Injectable()
 export class UnitOfWorkRunner {
+  private outboxMethodsFound = false;
+
   constructor(
-    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
+
+  /**
+   * Whether handlers' units are ambient: the `ambientUnitOfWork` option, overridden when the
+   * application has @Outbox() methods, so that one called from a handler joins its transaction.
+   */
+  get handlersAmbient(): boolean {
+    return this.options.ambientUnitOfWork || this.outboxMethodsFound;
+  }
+
+  /** Called at startup when @Outbox() methods are found. */
+  keepHandlersAmbient(): void {
+    this.outboxMethodsFound = true;
+  }
 
   async run<T>(
     incoming: MessageEnvelope | null,

@@ -6,6 +6,13 @@ import { messageTypeOfInstance } from '../messages/message-type';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { type Submission, submissionMessageId } from './submission';
 
+/** What recorded messages are caused by, and the business process they belong to. */
+export interface MessageOrigin {
+  readonly incoming: MessageEnvelope | null;
+  /** The incoming message's; else the id of the first message recorded. */
+  correlationId: string | null;
+}
+
 /**
  * One transaction and the messages recorded in it. Messages are buffered here and written to the
  * outbox by the outbox subscriber just before the outermost COMMIT.
@@ -17,13 +24,17 @@ export class UnitOfWork {
   readonly written: OutboxMessage[] = [];
   /** Set right before the outermost commit, so savepoint releases do not flush. */
   committing = false;
+  /**
+   * Why the database rolled the whole transaction back under the code (a deadlock), if it did: the
+   * statements after it ran outside any transaction, and the commit must not go through.
+   */
+  rolledBackBy: string | undefined;
   private started = false;
   /** For each open savepoint, how many messages were pending when it began. */
   private readonly savepoints: number[] = [];
   /** Every incoming message this unit handles: one, or several in a batch. */
   readonly handling: MessageEnvelope[] = [];
-  private current: MessageEnvelope | null = null;
-  private correlationId: string | null = null;
+  private current: MessageOrigin = { incoming: null, correlationId: null };
   private submission: Submission | undefined;
   private derivedIds = 0;
 
@@ -37,24 +48,31 @@ export class UnitOfWork {
 
   /** The incoming message being handled: in a batch, each message in turn. */
   get incoming(): MessageEnvelope | null {
+    return this.current.incoming;
+  }
+
+  /** The origin of what is recorded now; a MessageContext keeps the one of its message. */
+  get origin(): MessageOrigin {
     return this.current;
   }
 
   /** Messages recorded from now on are caused by `incoming` and carry its correlation id. */
   beginMessage(incoming: MessageEnvelope): void {
-    this.current = incoming;
+    this.current = { incoming, correlationId: incoming.headers.correlationId ?? null };
     this.handling.push(incoming);
-    this.correlationId = incoming.headers.correlationId ?? null;
-    this.submission = undefined;
-    this.derivedIds = 0;
   }
 
   get manager(): EntityManager {
     return this.queryRunner.manager;
   }
 
-  /** Buffers a message; returns its id. */
-  record(message: object, destination: string | null, options: PublishOptions = {}): string {
+  /** Buffers a message caused by `origin` (by default, the message being handled now); returns its id. */
+  record(
+    message: object,
+    destination: string | null,
+    options: PublishOptions = {},
+    origin: MessageOrigin = this.current,
+  ): string {
     if (destination !== null && (typeof destination !== 'string' || destination.trim() === '')) {
       throw new TypeError(
         'send() needs the name of the destination endpoint as its first argument',
@@ -62,7 +80,7 @@ export class UnitOfWork {
     }
     const type = messageTypeOfInstance(message);
     const id = options.messageId ?? this.nextId();
-    this.correlationId ??= id;
+    origin.correlationId ??= id;
     this.pending.push({
       id,
       type,
@@ -70,8 +88,8 @@ export class UnitOfWork {
       payload: JSON.stringify(message),
       headers: {
         ...options.headers,
-        correlationId: this.correlationId,
-        causationId: this.incoming?.id ?? null,
+        correlationId: origin.correlationId,
+        causationId: origin.incoming?.id ?? null,
         originEndpoint: this.endpoint,
         sentAt: new Date().toISOString(),
       },

@@ -52,6 +52,8 @@ class CreditHandler {
       account: message.account,
     });
     if (message.amount < 0) throw new Error(`refused: ${message.account}`);
+    // Careless code rejects with no reason at all; the batch must survive that too.
+    if (message.account === 'no-reason') return Promise.reject(undefined);
     if (message.account === 'savepoint') {
       await context.manager
         .transaction(async () => {
@@ -76,6 +78,8 @@ describe('batched transactions (batchSize > 1)', () => {
   const committedSizes: number[] = [];
   /** When set, the first batch to reach COMMIT fails there once, as if the process crashed. */
   let failNextBatchCommit = false;
+  /** When set, the first batch that dispatched fails once before its jobs are acknowledged. */
+  let failNextBatchAck = false;
   let app: INestApplication;
   let dataSource: DataSource;
   let queue: Queue<MessageEnvelope>;
@@ -99,6 +103,12 @@ describe('batched transactions (batchSize > 1)', () => {
                 throw new Error('crash before the batch commits');
               }
               committedSizes.push(size);
+            },
+            afterMarkBeforeAck: ({ incomingMessageIds }: FaultContext) => {
+              if ((incomingMessageIds?.length ?? 1) > 1 && failNextBatchAck) {
+                failNextBatchAck = false;
+                throw new Error('crash after the batch committed, before the acks');
+              }
             },
           },
         },
@@ -168,7 +178,8 @@ describe('batched transactions (batchSize > 1)', () => {
   it('a failing message fails alone: its batch mates commit once, it ends in the dead letters', async () => {
     const good = Array.from({ length: 11 }, (_, i) => envelopeOf(new Credit(`mate-${i}`, 1)));
     const bad = envelopeOf(new Credit('poison', -1));
-    const envelopes = [...good.slice(0, 5), bad, ...good.slice(5)];
+    const noReason = envelopeOf(new Credit('no-reason', 1));
+    const envelopes = [...good.slice(0, 5), bad, ...good.slice(5, 8), noReason, ...good.slice(8)];
     await deliverTogether(envelopes, 2);
     await settled(envelopes);
 
@@ -177,10 +188,34 @@ describe('batched transactions (batchSize > 1)', () => {
       expect(await entriesOf(envelope.id)).toBe(1);
       expect(await outboxRowsCausedBy(dataSource, prefix, envelope.id)).toHaveLength(1);
     }
-    expect(await queue.getJobState(bad.id)).toBe('failed');
-    expect(await entriesOf(bad.id)).toBe(0);
-    expect(await inboxRows([bad.id])).toBe(0);
-    expect(await outboxRowsCausedBy(dataSource, prefix, bad.id)).toHaveLength(0);
+    for (const failing of [bad, noReason]) {
+      expect(await queue.getJobState(failing.id)).toBe('failed');
+      expect(await entriesOf(failing.id)).toBe(0);
+      expect(await inboxRows([failing.id])).toBe(0);
+      expect(await outboxRowsCausedBy(dataSource, prefix, failing.id)).toHaveLength(0);
+    }
+  });
+
+  it('a batch that fails after COMMIT fails its jobs; redelivered, each is a duplicate, its output sent once', async () => {
+    failNextBatchAck = true;
+    const envelopes = Array.from({ length: 12 }, (_, i) => envelopeOf(new Credit(`acked-${i}`, 1)));
+    await deliverTogether(envelopes);
+    await settled(envelopes);
+
+    expect(failNextBatchAck).toBe(false);
+    const jobs = await Promise.all(envelopes.map((one) => queue.getJob(one.id)));
+    const redelivered = jobs.filter((job) => job?.returnvalue === 'duplicate');
+    expect(redelivered.length).toBeGreaterThan(1);
+    for (const job of redelivered) expect(job?.attemptsMade).toBeGreaterThan(1);
+    for (const envelope of envelopes) {
+      expect(await queue.getJobState(envelope.id)).toBe('completed');
+      expect(await entriesOf(envelope.id)).toBe(1);
+      const outputs = await outboxRowsCausedBy(dataSource, prefix, envelope.id);
+      expect(outputs).toHaveLength(1);
+      expect((await jobsIn(sink)).filter((job) => job.id === outputs[0].message_id)).toHaveLength(
+        1,
+      );
+    }
   });
 
   it('recognises a duplicate among new messages: no second effect, the others handled', async () => {
