@@ -3,8 +3,9 @@ export class TransactionRolledBackError extends Error {
     super(
       `The database rolled back this unit of work's transaction (${reason}) and the code went on ` +
         `after catching the error: what it did before is undone, what it did after ran outside any ` +
-        `transaction. The unit is not committed (no outbox rows, no inbox record) and the message is ` +
-        `retried. Let database errors propagate out of handlers and @Outbox() methods.`,
+        `transaction. The unit is not committed (no outbox rows, no inbox record): a handler's message ` +
+        `is retried, an @Outbox() call fails with this error. Let database errors propagate out of ` +
+        `handlers and @Outbox() methods.`,
     );
     this.name = 'TransactionRolledBackError';
   }

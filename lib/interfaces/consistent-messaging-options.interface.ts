@@ -61,8 +61,9 @@ export interface ConsistentMessagingModuleOptions {
   /**
    * Up to this many incoming messages that arrive together share one transaction: one inbox insert,
    * each message's handlers in turn, one outbox insert, one commit. At most
-   * `concurrency / batchSize` such transactions run at once. If anything in a batch fails (a
-   * handler error, a duplicate, a deadlock), it rolls back and its messages are handled one by one.
+   * `concurrency / batchSize` such transactions run at once. If anything in a batch fails before
+   * COMMIT (a handler error, a duplicate, a deadlock), it rolls back and each of its messages is
+   * handled again in its own transaction; a failure after COMMIT fails all its jobs (redelivered).
    * Worth it for short handlers at high volume; keep 1 when handlers are slow or wait on I/O.
    * Default 1: one transaction per message.
    */
@@ -72,7 +73,8 @@ export interface ConsistentMessagingModuleOptions {
    * MessagePublisher and UnitOfWorkHost work anywhere below a @ConsistentHandler() method. On
    * Node 20, AsyncLocalStorage slows down every promise of the process. Set false when handlers
    * reach their transaction and send only through their MessageContext; MessagePublisher and
-   * UnitOfWorkHost then throw inside handlers. Ignored (stays on) when the application has
+   * UnitOfWorkHost.manager then throw inside handlers (UnitOfWorkHost.isActive is false there).
+   * Ignored (stays on) when the application has
    * @Outbox() methods, so that one called from a handler always joins its transaction. Default true.
    */
   ambientUnitOfWork?: boolean;

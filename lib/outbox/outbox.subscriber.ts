@@ -18,7 +18,11 @@ import { unitOfWorkOf } from '../unit-of-work/unit-of-work.storage';
 import { pullDomainEvents } from './domain-events';
 import { OutboxStore } from './outbox.store';
 
-const DEADLOCK = 1213;
+/** Errors on which InnoDB rolls back the whole transaction: deadlock, lock table full. */
+const TRANSACTION_ROLLED_BACK: Record<number, string> = {
+  1213: 'deadlock',
+  1206: 'lock table full',
+};
 
 /**
  * Writes a unit of work's messages to the outbox inside its transaction, just before the outermost
@@ -48,9 +52,10 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
 
   /** InnoDB answers a deadlock by rolling back the whole transaction, not only the statement. */
   afterQuery(event: AfterQueryEvent<ObjectLiteral>): void {
-    if (event.success || errnoOf(event.error) !== DEADLOCK) return;
+    if (event.success) return;
+    const reason = TRANSACTION_ROLLED_BACK[errnoOf(event.error) ?? 0];
     const unitOfWork = unitOfWorkOf(event.queryRunner);
-    if (unitOfWork) unitOfWork.rolledBackBy ??= 'deadlock';
+    if (reason && unitOfWork) unitOfWork.rolledBackBy ??= reason;
   }
 
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {

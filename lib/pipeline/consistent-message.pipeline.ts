@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { TransactionRolledBackError } from '../errors/transaction-rolled-back.error';
 import { FaultInjector } from '../faults/fault-injector';
 import { InboxStore } from '../inbox/inbox.store';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
@@ -107,6 +108,8 @@ export class ConsistentMessagePipeline {
       // Each handler gets its own copy, so one cannot change what the next one sees.
       const copy = handlers.length === 1 ? payload : structuredClone(payload);
       await handler.invoke(toMessageInstance(handler.messageClass, copy), context);
+      // Whatever runs after the database rolled the transaction back commits on its own: stop.
+      if (unitOfWork.rolledBackBy) throw new TransactionRolledBackError(unitOfWork.rolledBackBy);
     }
   }
 }

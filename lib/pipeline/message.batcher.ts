@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { thrownText } from '../errors/thrown-text';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { ConsistentMessagePipeline, type PipelineOutcome } from './consistent-message.pipeline';
@@ -79,7 +80,7 @@ export class MessageBatcher {
       return await this.pipeline.commitBatch(batch.map((waiting) => waiting.message));
     } catch (error) {
       this.logger.warn(
-        `A batch of ${batch.length} messages rolled back (${reasonOf(error)}); handling each in its own transaction`,
+        `A batch of ${batch.length} messages rolled back (${thrownText(error)}); handling each in its own transaction`,
       );
       return undefined;
     }
@@ -92,8 +93,4 @@ export class MessageBatcher {
       ),
     );
   }
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

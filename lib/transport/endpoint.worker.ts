@@ -14,6 +14,7 @@ import { HandlerRegistry } from '../pipeline/handler.registry';
 import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeline';
 import { MessageBatcher } from '../pipeline/message.batcher';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
+import { thrownText } from '../errors/thrown-text';
 import { parseEnvelope } from './envelope.parser';
 
 /**
@@ -128,7 +129,7 @@ export class EndpointWorker {
 
 /** BullMQ records a failure by its message: a handler that throws something else still fails its job. */
 function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(`Handler failed with ${String(error)}`);
+  return error instanceof Error ? error : new Error(`Handler failed with ${thrownText(error)}`);
 }
 
 /** Resolves true if `promise` resolves true within `ms`, false otherwise. */

@@ -56,10 +56,15 @@ export class UnitOfWork {
     return this.current;
   }
 
-  /** Messages recorded from now on are caused by `incoming` and carry its correlation id. */
+  /**
+   * Messages recorded from now on are caused by `incoming`, carry its correlation id and get fresh
+   * ids (a business key an earlier message of the batch submitted no longer applies).
+   */
   beginMessage(incoming: MessageEnvelope): void {
     this.current = { incoming, correlationId: incoming.headers.correlationId ?? null };
     this.handling.push(incoming);
+    this.submission = undefined;
+    this.derivedIds = 0;
   }
 
   get manager(): EntityManager {
@@ -100,6 +105,7 @@ export class UnitOfWork {
   /** Messages published from now on get ids derived from the submission's business key. */
   deriveIdsFrom(submission: Submission): void {
     this.submission = submission;
+    this.derivedIds = 0;
   }
 
   private nextId(): string {

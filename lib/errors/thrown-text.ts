@@ -1,0 +1,9 @@
+/** The text of anything a handler may throw: an Error's message, else the value as a string. */
+export function thrownText(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message;
+  try {
+    return String(thrown);
+  } catch {
+    return 'a value that has no text';
+  }
+}

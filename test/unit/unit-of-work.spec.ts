@@ -1,0 +1,51 @@
+import type { QueryRunner } from 'typeorm';
+import { Message, type MessageEnvelope } from '../../lib';
+import { UnitOfWork } from '../../lib/unit-of-work/unit-of-work';
+import { submissionMessageId } from '../../lib/unit-of-work/submission';
+import { envelopeOf } from '../support/jobs';
+
+@Message('uow.Note')
+class Note {
+  constructor(readonly text: string) {}
+}
+
+const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7/;
+
+/** A unit handling two messages in turn, as a batch does; no database needed. */
+function batchUnit(): { unit: UnitOfWork; first: MessageEnvelope; second: MessageEnvelope } {
+  const unit = new UnitOfWork({ data: {} } as QueryRunner, 'uow', null);
+  return { unit, first: envelopeOf(new Note('1')), second: envelopeOf(new Note('2')) };
+}
+
+describe('unit of work with several incoming messages', () => {
+  it("records each message's sends as caused by it, with its correlation id", () => {
+    const { unit, first, second } = batchUnit();
+    unit.beginMessage(first);
+    const firstOrigin = unit.origin;
+    unit.record(new Note('a'), 'x');
+    unit.beginMessage(second);
+    unit.record(new Note('b'), 'x');
+    // Sent late through the first message's origin (what its MessageContext keeps).
+    unit.record(new Note('c'), 'x', {}, firstOrigin);
+    const headers = unit.pending.map((message) => message.headers);
+    expect(headers.map((one) => one.causationId)).toEqual([first.id, second.id, first.id]);
+    expect(headers.map((one) => one.correlationId)).toEqual([
+      first.headers.correlationId,
+      second.headers.correlationId,
+      first.headers.correlationId,
+    ]);
+  });
+
+  it("doesn't carry a business key of one message over to the next", () => {
+    const { unit, first, second } = batchUnit();
+    const k1 = { scope: 'Checkout.submit', key: 'cart-1' };
+    const k2 = { scope: 'Checkout.submit', key: 'cart-2' };
+    unit.beginMessage(first);
+    unit.deriveIdsFrom(k1);
+    expect(unit.record(new Note('a'), 'x')).toBe(submissionMessageId(k1, 0));
+    unit.beginMessage(second);
+    expect(unit.record(new Note('b'), 'x')).toMatch(V7);
+    unit.deriveIdsFrom(k2);
+    expect(unit.record(new Note('c'), 'x')).toBe(submissionMessageId(k2, 0));
+  });
+});
