@@ -10,7 +10,7 @@ import { checkInvariants, type InvariantResult } from './invariants.check';
 import { MysqlAdmin } from './mysql.admin';
 import { driveProcesses } from './process.driver';
 import { ProcessStarter, startProducer, type StartOutcome } from './producer.app';
-import { freePort, RedisServer } from './redis.server';
+import { freePort, RedisServerProcess } from '../test/support/redis-server';
 import { collectStats, type QueueStats } from './run.stats';
 import { SeededRandom } from './seeded.random';
 import { WorkerPool } from './worker.pool';
@@ -41,7 +41,7 @@ export async function runHarness(
   const began = Date.now();
   const prefix = `h${randomBytes(3).toString('hex')}_`;
   const mysql = new MysqlAdmin();
-  const redisServer = new RedisServer(await freePort());
+  const redisServer = new RedisServerProcess(await freePort(), { persistent: true });
   await Promise.all([mysql.open(), redisServer.start()]);
   const connections: HarnessConnections = {
     prefix,

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { MessageEnvelope } from '../../lib';
 import type { MysqlAdmin } from '../mysql.admin';
-import type { RedisServer } from '../redis.server';
+import type { RedisServerProcess } from '../../test/support/redis-server';
 import type { SeededRandom } from '../seeded.random';
 import type { WorkerPool } from '../worker.pool';
 
@@ -11,7 +11,7 @@ export interface FaultTarget {
   random: SeededRandom;
   pool: WorkerPool;
   mysql: MysqlAdmin;
-  redisServer: RedisServer;
+  redisServer: RedisServerProcess;
   /** The harness's admin connection to the run's Redis. */
   redis: Redis;
   queues: Record<'b' | 'c', Queue<MessageEnvelope>>;

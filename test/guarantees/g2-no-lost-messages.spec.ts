@@ -5,7 +5,7 @@ import type { FaultHooks } from '../../lib';
 import { G2, G2_ENTITIES, G2BillingHandler, G2OrderService } from '../fixtures/g2-lost.fixtures';
 import { PaymentEntity } from '../fixtures/entities';
 import { PlacedOrder } from '../fixtures/order-input';
-import { RedisServerProcess, freePort } from '../fixtures/g2-redis-server';
+import { RedisServerProcess, freePort } from '../support/redis-server';
 import { QueueInspector, holdSweepers, outboxRow } from '../support/inspect';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
