@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QueryFailedError, type QueryRunner } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { messagingTableNames } from '../storage/messaging-schema';
-
-const DUPLICATE_KEY = 1062;
+import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
 
 /** SQL access to the inbox table: one row per (endpoint, message id) handled. */
 @Injectable()
@@ -30,7 +29,7 @@ export class InboxStore {
       await this.recordAll(queryRunner, endpoint, [{ id: messageId, type }]);
       return true;
     } catch (error) {
-      if (isDuplicateKey(error)) return false;
+      if (mysqlErrno(error) === MysqlErrno.duplicateKey) return false;
       throw error;
     }
   }
@@ -52,10 +51,4 @@ export class InboxStore {
       sorted.flatMap((message) => [endpoint, message.id, message.type]),
     );
   }
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { errno?: number } | undefined;
-  return driverError?.errno === DUPLICATE_KEY;
 }

@@ -14,14 +14,15 @@ import type {
 import { MESSAGING_DATA_SOURCE } from '../consistent-messaging.constants';
 import { TransactionRolledBackError } from '../errors/transaction-rolled-back.error';
 import { FaultInjector } from '../faults/fault-injector';
+import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
 import { unitOfWorkOf } from '../unit-of-work/unit-of-work.storage';
 import { pullDomainEvents } from './domain-events';
 import { OutboxStore } from './outbox.store';
 
-/** Errors on which InnoDB rolls back the whole transaction: deadlock, lock table full. */
+/** Errors on which InnoDB rolls back the whole transaction, not only the statement. */
 const TRANSACTION_ROLLED_BACK: Record<number, string> = {
-  1213: 'deadlock',
-  1206: 'lock table full',
+  [MysqlErrno.deadlock]: 'deadlock',
+  [MysqlErrno.lockTableFull]: 'lock table full',
 };
 
 /**
@@ -50,10 +51,10 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     if (unitOfWork && !unitOfWork.committing) unitOfWork.savepointRolledBack();
   }
 
-  /** InnoDB answers a deadlock by rolling back the whole transaction, not only the statement. */
+  /** Notes a transaction the database rolled back under the code, so that it is not committed. */
   afterQuery(event: AfterQueryEvent<ObjectLiteral>): void {
     if (event.success) return;
-    const reason = TRANSACTION_ROLLED_BACK[errnoOf(event.error) ?? 0];
+    const reason = TRANSACTION_ROLLED_BACK[mysqlErrno(event.error) ?? 0];
     const unitOfWork = unitOfWorkOf(event.queryRunner);
     if (reason && unitOfWork) unitOfWork.rolledBackBy ??= reason;
   }
@@ -87,8 +88,4 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     for (const { event, options } of pullDomainEvents(entity))
       unitOfWork.record(event, null, options);
   }
-}
-
-function errnoOf(error: unknown): number | undefined {
-  return (error as { errno?: number } | undefined)?.errno;
 }
