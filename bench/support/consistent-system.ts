@@ -10,7 +10,6 @@ import {
 } from '../../lib';
 import { unitOfWorkStorage } from '../../lib/unit-of-work/unit-of-work.storage';
 import { queuePrefixOf } from './bench-env';
-import { CountingLogger } from './client-counters';
 import {
   BenchRow,
   Followup,
@@ -20,8 +19,8 @@ import {
   Work,
   WORK_QUEUE,
 } from './messages';
-import { poolSizeFor, type System, type SystemOptions } from './naive-system';
-import { db, redis } from './services';
+import { dataSourceOptions, type System, type SystemOptions } from './naive-system';
+import { redis } from './services';
 
 /** The same work as the naive worker, as a consistent handler: row and follow-up in one unit. */
 @Injectable()
@@ -70,14 +69,7 @@ export async function startConsistent(options: ConsistentOptions): Promise<Consi
     {
       module: class BenchEndpointModule {},
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'mysql',
-          ...db,
-          entities: [BenchRow],
-          entityPrefix: options.prefix,
-          poolSize: poolSizeFor(options.concurrency),
-          logger: new CountingLogger(),
-        }),
+        TypeOrmModule.forRoot(dataSourceOptions(options)),
         ConsistentMessagingModule.forRoot({
           endpoint: WORK_QUEUE,
           redis,

@@ -1,5 +1,6 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { DataSource } from 'typeorm';
+import type { MysqlConnectionOptions } from 'typeorm/driver/mysql/MysqlConnectionOptions';
 import type { MessageEnvelope } from '../../lib';
 import { CountingLogger } from './client-counters';
 import type { DispatchTimings } from './dispatch-timings';
@@ -32,14 +33,7 @@ export interface System {
  * loses the follow-up, a redelivery duplicates the row.
  */
 export async function startNaive(options: SystemOptions): Promise<System> {
-  const dataSource = new DataSource({
-    type: 'mysql',
-    ...db,
-    entities: [BenchRow],
-    entityPrefix: options.prefix,
-    poolSize: poolSizeFor(options.concurrency),
-    logger: new CountingLogger(),
-  });
+  const dataSource = new DataSource(dataSourceOptions(options));
   await dataSource.initialize();
   const prefix = queuePrefixOf(options.prefix);
   const followups = new Queue(SINK_QUEUE, { connection: { ...redis }, prefix });
@@ -73,7 +67,17 @@ export async function startNaive(options: SystemOptions): Promise<System> {
   };
 }
 
-/** Both systems get one connection per concurrent message, plus two (marks, sweeps). */
-export function poolSizeFor(concurrency: number): number {
-  return concurrency + 2;
+/**
+ * The business database as both systems see it: the bench's row entity, statements counted, one
+ * connection per concurrent message plus two (marks, sweeps).
+ */
+export function dataSourceOptions(options: SystemOptions): MysqlConnectionOptions {
+  return {
+    type: 'mysql',
+    ...db,
+    entities: [BenchRow],
+    entityPrefix: options.prefix,
+    poolSize: options.concurrency + 2,
+    logger: new CountingLogger(),
+  };
 }

@@ -1,10 +1,14 @@
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn, type DataSource } from 'typeorm';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { ConsistentHandler, Message, MessageContext, type MessageEnvelope } from '../../lib';
 import { deferred, deliver, envelopeOf, inboxCount, outboxRowsCausedBy } from '../support/jobs';
-import { closeAndCleanUp, startEndpointWithSink } from '../support/scenarios';
-import { uniquePrefix, waitFor } from '../support/test-endpoint';
+import {
+  closeAndCleanUp,
+  startEndpointWithSink,
+  type EndpointWithSink,
+} from '../support/scenarios';
+import { uniquePrefix, waitFor, type TestEndpointOptions } from '../support/test-endpoint';
 
 const SINK = 'deadlock-sink';
 
@@ -60,6 +64,52 @@ class CarelessTransferHandler {
   }
 }
 
+/** An endpoint with accounts alice and bob, and the queues to feed and read it. */
+async function startBank(
+  options: Pick<TestEndpointOptions, 'endpoint' | 'prefix' | 'providers' | 'messaging'>,
+): Promise<EndpointWithSink> {
+  const bank = await startEndpointWithSink({ ...options, entities: [Account, Entry] }, SINK);
+  await bank.dataSource.getRepository(Account).insert([
+    { name: 'alice', balance: 10 },
+    { name: 'bob', balance: 10 },
+  ]);
+  return bank;
+}
+
+/** Delivers the messages together and waits until every job completed. */
+async function deliverAndComplete(
+  queue: Queue<MessageEnvelope>,
+  envelopes: MessageEnvelope[],
+  meanwhile: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  await queue.pause();
+  for (const envelope of envelopes) await deliver(queue, envelope);
+  await queue.resume();
+  await meanwhile();
+  await waitFor(
+    'every message to complete',
+    async () =>
+      (await Promise.all(envelopes.map((one) => queue.getJobState(one.id)))).every(
+        (state) => state === 'completed',
+      ),
+    20000,
+  );
+}
+
+/** Each message took effect once: one entry, one inbox record, one outgoing message. */
+async function expectOnceEach(
+  { dataSource }: EndpointWithSink,
+  prefix: string,
+  endpoint: string,
+  envelopes: MessageEnvelope[],
+): Promise<void> {
+  for (const envelope of envelopes) {
+    expect(await dataSource.getRepository(Entry).countBy({ messageId: envelope.id })).toBe(1);
+    expect(await inboxCount(dataSource, prefix, endpoint, envelope.id)).toBe(1);
+    expect(await outboxRowsCausedBy(dataSource, prefix, envelope.id)).toHaveLength(1);
+  }
+}
+
 /**
  * InnoDB answers a deadlock by rolling back the whole transaction; the statements after it run
  * outside any transaction. A handler that swallows the error must not get its unit committed: that
@@ -67,56 +117,32 @@ class CarelessTransferHandler {
  */
 describe('a handler that swallows a deadlock', () => {
   const prefix = uniquePrefix('dl');
-  let app: INestApplication;
-  let dataSource: DataSource;
-  let queue: Queue<MessageEnvelope>;
-  let sink: Queue<MessageEnvelope>;
+  const endpoint = 'deadlock-bank';
+  let bank: EndpointWithSink;
 
   beforeAll(async () => {
-    ({ app, dataSource, queue, sink } = await startEndpointWithSink(
-      {
-        endpoint: 'deadlock-bank',
-        prefix,
-        entities: [Account, Entry],
-        providers: [CarelessTransferHandler],
-        messaging: { concurrency: 2 },
-      },
-      SINK,
-    ));
-    await dataSource.getRepository(Account).insert([
-      { name: 'alice', balance: 10 },
-      { name: 'bob', balance: 10 },
-    ]);
+    bank = await startBank({
+      endpoint,
+      prefix,
+      providers: [CarelessTransferHandler],
+      messaging: { concurrency: 2 },
+    });
   });
 
-  afterAll(() => closeAndCleanUp(prefix, [queue, sink], [app]));
+  afterAll(() => closeAndCleanUp(prefix, [bank?.queue, bank?.sink], [bank?.app]));
 
   it('gets no commit: the message is retried and then takes effect once, with its inbox record', async () => {
     const transfers = [
       envelopeOf(new Transfer('alice', 'bob')),
       envelopeOf(new Transfer('bob', 'alice')),
     ];
-    await queue.pause();
-    for (const envelope of transfers) await deliver(queue, envelope);
-    await queue.resume();
-    await waitFor(
-      'both transfers to complete',
-      async () =>
-        (await Promise.all(transfers.map((one) => queue.getJobState(one.id)))).every(
-          (state) => state === 'completed',
-        ),
-      20000,
-    );
+    await deliverAndComplete(bank.queue, transfers);
 
     const attempts = await Promise.all(
-      transfers.map(async (one) => (await queue.getJob(one.id))?.attemptsMade ?? 0),
+      transfers.map(async (one) => (await bank.queue.getJob(one.id))?.attemptsMade ?? 0),
     );
     expect(Math.max(...attempts)).toBeGreaterThan(1);
-    for (const envelope of transfers) {
-      expect(await inboxCount(dataSource, prefix, 'deadlock-bank', envelope.id)).toBe(1);
-      expect(await dataSource.getRepository(Entry).countBy({ messageId: envelope.id })).toBe(1);
-      expect(await outboxRowsCausedBy(dataSource, prefix, envelope.id)).toHaveLength(1);
-    }
+    await expectOnceEach(bank, prefix, endpoint, transfers);
   });
 });
 
@@ -149,33 +175,24 @@ class MoveHandler {
 
 describe('a handler that swallows a deadlock, in a batch', () => {
   const prefix = uniquePrefix('dlb');
-  let app: INestApplication;
-  let dataSource: DataSource;
-  let queue: Queue<MessageEnvelope>;
-  let sink: Queue<MessageEnvelope>;
+  const endpoint = 'deadlock-batch';
+  let bank: EndpointWithSink;
 
   beforeAll(async () => {
-    ({ app, dataSource, queue, sink } = await startEndpointWithSink(
-      {
-        endpoint: 'deadlock-batch',
-        prefix,
-        entities: [Account, Entry],
-        providers: [MoveHandler],
-        // One lane: while the blocker holds it, the others gather into one batch.
-        messaging: { concurrency: 4, batchSize: 4 },
-      },
-      SINK,
-    ));
-    await dataSource.getRepository(Account).insert([
-      { name: 'alice', balance: 10 },
-      { name: 'bob', balance: 10 },
-    ]);
+    bank = await startBank({
+      endpoint,
+      prefix,
+      providers: [MoveHandler],
+      // One lane: while the blocker holds it, the others gather into one batch.
+      messaging: { concurrency: 4, batchSize: 4 },
+    });
   });
 
-  afterAll(() => closeAndCleanUp(prefix, [queue, sink], [app]));
+  afterAll(() => closeAndCleanUp(prefix, [bank?.queue, bank?.sink], [bank?.app]));
 
   it("stops the batch: its mates don't run outside the transaction and take effect once", async () => {
     // Another client holds bob, with enough changes that InnoDB picks the batch as the victim.
+    const { dataSource } = bank;
     const other = dataSource.createQueryRunner();
     await other.startTransaction();
     for (let i = 0; i < 50; i++) await other.manager.insert(Entry, { messageId: `other-${i}` });
@@ -187,35 +204,22 @@ describe('a handler that swallows a deadlock, in a batch', () => {
       envelopeOf(new Move('mate')),
       envelopeOf(new Move('mate')),
     ];
-    await queue.pause();
-    for (const envelope of envelopes) await deliver(queue, envelope);
-    await queue.resume();
-    await blocker.started.promise;
-    blocker.gate.resolve();
-    // The careless message now holds alice and waits for bob: asking for alice closes the cycle.
-    await waitFor('the batch to wait for bob', async () => {
-      const waiting: unknown[] = await dataSource.query(
-        `SELECT id FROM information_schema.PROCESSLIST
-         WHERE info LIKE 'UPDATE %deadlock_account%' AND info LIKE '%bob%'`,
-      );
-      return waiting.length > 0;
+    await deliverAndComplete(bank.queue, envelopes, async () => {
+      await blocker.started.promise;
+      blocker.gate.resolve();
+      // The careless message now holds alice and waits for bob: asking for alice closes the cycle.
+      await waitFor('the batch to wait for bob', async () => {
+        const waiting: unknown[] = await dataSource.query(
+          `SELECT id FROM information_schema.PROCESSLIST
+           WHERE info LIKE 'UPDATE %deadlock_account%' AND info LIKE '%bob%'`,
+        );
+        return waiting.length > 0;
+      });
+      await other.manager.decrement(Account, { name: 'alice' }, 'balance', 1);
+      await other.rollbackTransaction();
+      await other.release();
     });
-    await other.manager.decrement(Account, { name: 'alice' }, 'balance', 1);
-    await other.rollbackTransaction();
-    await other.release();
 
-    await waitFor(
-      'every move to complete',
-      async () =>
-        (await Promise.all(envelopes.map((one) => queue.getJobState(one.id)))).every(
-          (state) => state === 'completed',
-        ),
-      20000,
-    );
-    for (const envelope of envelopes) {
-      expect(await dataSource.getRepository(Entry).countBy({ messageId: envelope.id })).toBe(1);
-      expect(await inboxCount(dataSource, prefix, 'deadlock-batch', envelope.id)).toBe(1);
-      expect(await outboxRowsCausedBy(dataSource, prefix, envelope.id)).toHaveLength(1);
-    }
+    await expectOnceEach(bank, prefix, endpoint, envelopes);
   });
 });
