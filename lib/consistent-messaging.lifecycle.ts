@@ -9,7 +9,6 @@ import {
 import { CONSISTENT_MESSAGING_OPTIONS } from './consistent-messaging.constants';
 import { MessagingExplorer } from './discovery/messaging.explorer';
 import type { ResolvedMessagingOptions } from './interfaces/consistent-messaging-options.interface';
-import { OutboxSubscriber } from './outbox/outbox.subscriber';
 import { HandlerRegistry } from './pipeline/handler.registry';
 import { DispatchMarker } from './relay/dispatch-marker';
 import { OutboxSweeper } from './relay/outbox.sweeper';
@@ -19,11 +18,14 @@ import { EndpointWorker } from './transport/endpoint.worker';
 import { ProducerConnection } from './transport/producer-connection';
 import { QueueRegistry } from './transport/queue.registry';
 import { SubscriptionRegistry } from './transport/subscription.registry';
+import { AmbientTransactions } from './unit-of-work/ambient-transactions';
+import { UnitOfWorkSubscriber } from './unit-of-work/unit-of-work.subscriber';
 
 /**
- * Starts the endpoint in order (tables, subscriber, handlers, Redis, subscriptions, worker, sweeper)
- * and stops it in reverse on shutdown: no new jobs, in-flight ones finished, marks flushed,
- * connections closed, all before TypeORM closes its data source.
+ * Starts the endpoint in order (ambient transactions, subscriber, tables, handlers, Redis,
+ * subscriptions, worker, sweeper) and stops it in reverse on shutdown: no new jobs, in-flight ones
+ * finished, marks flushed, connections closed, the DataSource left as it was, all before TypeORM
+ * closes it.
  */
 @Injectable()
 export class ConsistentMessagingLifecycle
@@ -34,7 +36,8 @@ export class ConsistentMessagingLifecycle
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly tables: MessagingTablesChecker,
-    private readonly subscriber: OutboxSubscriber,
+    private readonly transactions: AmbientTransactions,
+    private readonly subscriber: UnitOfWorkSubscriber,
     private readonly explorer: MessagingExplorer,
     private readonly handlers: HandlerRegistry,
     private readonly connection: ProducerConnection,
@@ -47,8 +50,9 @@ export class ConsistentMessagingLifecycle
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.tables.ensure();
+    this.transactions.install();
     this.subscriber.register();
+    await this.tables.ensure();
     this.explorer.explore();
   }
 
@@ -65,7 +69,7 @@ export class ConsistentMessagingLifecycle
     }
     this.logger.log(
       `Endpoint "${this.options.endpoint}" started (${this.handlers.types().length} message type(s)` +
-        `${this.options.consume ? '' : ', producer only'})`,
+        `${this.options.consume ? `, concurrency ${this.options.concurrency}` : ', producer only'})`,
     );
   }
 
@@ -76,5 +80,7 @@ export class ConsistentMessagingLifecycle
     await this.marker.flush();
     await this.queues.close();
     await this.connection.close();
+    this.subscriber.unregister();
+    this.transactions.uninstall();
   }
 }

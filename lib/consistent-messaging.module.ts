@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { CONSISTENT_MESSAGING_OPTIONS } from './consistent-messaging.constants';
+import type { DataSource } from 'typeorm';
+import {
+  CONSISTENT_MESSAGING_OPTIONS,
+  MESSAGING_DATA_SOURCE,
+} from './consistent-messaging.constants';
 import { ConsistentMessagingLifecycle } from './consistent-messaging.lifecycle';
 import {
   ConfigurableModuleClass,
@@ -13,7 +17,6 @@ import { FaultInjector } from './faults/fault-injector';
 import { InboxStore } from './inbox/inbox.store';
 import type { ConsistentMessagingModuleOptions } from './interfaces/consistent-messaging-options.interface';
 import { OutboxStore } from './outbox/outbox.store';
-import { OutboxSubscriber } from './outbox/outbox.subscriber';
 import { ConsistentMessagePipeline } from './pipeline/consistent-message.pipeline';
 import { HandlerRegistry } from './pipeline/handler.registry';
 import { IdempotentMessagePipeline } from './pipeline/idempotent-message.pipeline';
@@ -29,6 +32,7 @@ import { RetentionCleaner } from './retention/retention.cleaner';
 import { RetentionLock } from './retention/retention.lock';
 import { RetentionStore } from './retention/retention.store';
 import { MessagingTablesChecker } from './storage/messaging-tables.checker';
+import { connectionPoolOf } from './storage/mysql-connections';
 import { EndpointWorker } from './transport/endpoint.worker';
 import { MessageDispatcher } from './transport/message.dispatcher';
 import { ProducerConnection } from './transport/producer-connection';
@@ -36,6 +40,9 @@ import { QueueRegistry } from './transport/queue.registry';
 import { SubscriptionRegistry } from './transport/subscription.registry';
 import { UnitOfWorkHost } from './unit-of-work/unit-of-work.host';
 import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
+import { AmbientTransactions } from './unit-of-work/ambient-transactions';
+import { UnitOfWorkSubscriber } from './unit-of-work/unit-of-work.subscriber';
+import { InFlightMessages } from './metrics/in-flight-messages';
 
 /**
  * Consistent messaging for one endpoint per application. Import next to TypeOrmModule:
@@ -47,14 +54,16 @@ import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
   providers: [
     {
       provide: CONSISTENT_MESSAGING_OPTIONS,
-      useFactory: (options: ConsistentMessagingModuleOptions) => resolveMessagingOptions(options),
-      inject: [MODULE_OPTIONS_TOKEN],
+      useFactory: (options: ConsistentMessagingModuleOptions, dataSource: DataSource) =>
+        resolveMessagingOptions(options, connectionPoolOf(dataSource)),
+      inject: [MODULE_OPTIONS_TOKEN, MESSAGING_DATA_SOURCE],
     },
     FaultInjector,
     MessagingTablesChecker,
     OutboxStore,
     InboxStore,
-    OutboxSubscriber,
+    AmbientTransactions,
+    UnitOfWorkSubscriber,
     UnitOfWorkRunner,
     UnitOfWorkHost,
     ProducerConnection,
@@ -78,6 +87,7 @@ import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
     RetentionCleaner,
     MessagingHealthIndicator,
     MessagingMetrics,
+    InFlightMessages,
     ConsistentMessagingLifecycle,
   ],
   exports: [

@@ -3,14 +3,25 @@ import type {
   ConsistentMessagingModuleOptions,
   ResolvedMessagingOptions,
 } from './interfaces/consistent-messaging-options.interface';
+import type { ConnectionPool } from './storage/mysql-connections';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const TABLE_PREFIX = /^[A-Za-z0-9_]*$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_CONCURRENCY = 16;
+/**
+ * Pool connections the library needs beside its handlers' transactions: one for the sweeper's claim
+ * transaction, one shared by the dispatched marks, retention and health checks.
+ */
+export const CONNECTIONS_KEPT_FOR_THE_RELAY = 2;
 
-/** Applies defaults and checks every option; throws one error that lists all problems. */
+/**
+ * Applies defaults and checks every option; throws one error that lists all problems. Without
+ * `concurrency`, as many messages are handled at once as the pool allows, at most 16.
+ */
 export function resolveMessagingOptions(
   options: ConsistentMessagingModuleOptions | undefined,
+  pool?: ConnectionPool,
 ): ResolvedMessagingOptions {
   const given = options ?? ({} as ConsistentMessagingModuleOptions);
   const resolved: ResolvedMessagingOptions = {
@@ -20,9 +31,9 @@ export function resolveMessagingOptions(
     createTables: given.createTables ?? false,
     queuePrefix: given.queuePrefix ?? 'cm',
     consume: given.consume ?? true,
-    concurrency: given.concurrency ?? 16,
+    concurrency: given.concurrency ?? defaultConcurrency(pool),
     batchSize: given.batchSize ?? 1,
-    ambientUnitOfWork: given.ambientUnitOfWork ?? true,
+    attemptTimeoutMs: given.attemptTimeoutMs ?? 30000,
     retry: {
       attempts: given.retry?.attempts ?? 5,
       backoff: given.retry?.backoff ?? { type: 'exponential', delay: 1000 },
@@ -46,7 +57,13 @@ export function resolveMessagingOptions(
     },
     faultHooks: given.faultHooks ?? {},
   };
-  const problems = findProblems(resolved);
+  const problems = [...findProblems(resolved), ...poolProblems(resolved, pool)];
+  if ('ambientUnitOfWork' in given) {
+    problems.push(
+      "ambientUnitOfWork: no longer an option; handlers' units of work are always ambient, so that " +
+        'repositories and managers the application injects write in them (remove it)',
+    );
+  }
   if (problems.length > 0) throw new InvalidMessagingOptionsError(problems);
   return resolved;
 }
@@ -74,6 +91,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
   const integers: [string, number, number][] = [
     ['concurrency', options.concurrency, 1],
     ['batchSize', options.batchSize, 1],
+    ['attemptTimeoutMs', options.attemptTimeoutMs, 100],
     ['retry.attempts', options.retry.attempts, 1],
     ['retry.backoff.delay', options.retry.backoff?.delay, 0],
     ['lockDurationMs', options.lockDurationMs, 1000],
@@ -96,7 +114,6 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
   for (const [name, value] of [
     ['createTables', options.createTables],
     ['consume', options.consume],
-    ['ambientUnitOfWork', options.ambientUnitOfWork],
   ] as const) {
     if (typeof value !== 'boolean') problems.push(`${name}: true or false (got ${show(value)})`);
   }
@@ -112,6 +129,31 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     );
   }
   return problems;
+}
+
+function defaultConcurrency(pool: ConnectionPool | undefined): number {
+  if (!pool) return DEFAULT_CONCURRENCY;
+  return Math.max(1, Math.min(DEFAULT_CONCURRENCY, pool.size - CONNECTIONS_KEPT_FOR_THE_RELAY));
+}
+
+/**
+ * Each message handled at once holds a pooled connection for its transaction, and the relay needs
+ * its own: with more, handlers and the relay queue for connections.
+ */
+function poolProblems(
+  options: ResolvedMessagingOptions,
+  pool: ConnectionPool | undefined,
+): string[] {
+  if (!pool || !options.consume || !Number.isInteger(options.concurrency)) return [];
+  const needed = options.concurrency + CONNECTIONS_KEPT_FOR_THE_RELAY;
+  if (needed <= pool.size) return [];
+  const fits = pool.size - CONNECTIONS_KEPT_FOR_THE_RELAY;
+  return [
+    `concurrency: ${options.concurrency} messages at once need ${options.concurrency} pooled connections, ` +
+      `plus ${CONNECTIONS_KEPT_FOR_THE_RELAY} for the relay, but the pool has ${pool.size}: raise ${pool.setting} ` +
+      `to at least ${needed}` +
+      (fits >= 1 ? `, or lower concurrency to ${fits}` : ''),
+  ];
 }
 
 /**
@@ -139,7 +181,7 @@ function retentionProblems(options: ResolvedMessagingOptions): string[] {
 /** Upper bound of the time between the first and the last attempt of one message. */
 export function retrySpanMs(options: ResolvedMessagingOptions): number {
   const { attempts, backoff } = options.retry;
-  let span = attempts * options.lockDurationMs;
+  let span = attempts * Math.max(options.lockDurationMs, options.attemptTimeoutMs);
   for (let attempt = 1; attempt < attempts; attempt++) {
     span += backoff.type === 'exponential' ? backoff.delay * 2 ** (attempt - 1) : backoff.delay;
   }

@@ -11,14 +11,12 @@ interface Variant {
   kind: SystemKind;
   relay?: RelayOptions;
   batchSize?: number;
-  ambientUnitOfWork?: boolean;
 }
 
 const VARIANTS: Variant[] = [
   { label: 'naive', kind: 'naive' },
   { label: 'consistent', kind: 'consistent' },
   { label: 'markBatchSize 1', kind: 'consistent', relay: { markBatchSize: 1 } },
-  { label: 'ambient off', kind: 'consistent', ambientUnitOfWork: false },
   { label: 'batchSize 4', kind: 'consistent', batchSize: 4 },
   { label: 'batchSize 8', kind: 'consistent', batchSize: 8 },
   { label: 'batchSize 16', kind: 'consistent', batchSize: 16 },
@@ -27,9 +25,8 @@ const VARIANTS: Variant[] = [
 
 /**
  * What each kind of batching buys, at concurrency 16: the library with its defaults, then with one
- * dispatched-mark UPDATE per message (`markBatchSize: 1`), without the ambient unit of work
- * (`ambientUnitOfWork: false`), with shared transactions (`batchSize`), and tuned (`batchSize: 8`
- * and `ambientUnitOfWork: false`); the naive worker for reference.
+ * dispatched-mark UPDATE per message (`markBatchSize: 1`), with shared transactions (`batchSize`),
+ * and tuned (`batchSize: 8`); the naive worker for reference.
  */
 export const batchingScenario: Scenario = async (context) => {
   const { env, options } = context;
@@ -47,7 +44,6 @@ export const batchingScenario: Scenario = async (context) => {
         label: variant.label,
         relay: variant.relay,
         batchSize: variant.batchSize,
-        ambientUnitOfWork: variant.ambientUnitOfWork,
       });
       context.log(`  ${variant.label}: ${figure(run.perSecond)} msgs/s`);
       runs.push(run);

@@ -30,8 +30,7 @@ export interface ThroughputPoint {
 
 /**
  * Scenario 1: M messages pre-loaded into the paused input queue, then timed until all are handled,
- * for the naive worker, the library with its defaults and the library tuned (`batchSize: 8`,
- * `ambientUnitOfWork: false`) in turn, at each concurrency; the median of the rounds counts.
+ * for the naive worker, the library with its defaults and the library tuned (`batchSize: 8`) in turn, at each concurrency; the median of the rounds counts.
  */
 export const throughputScenario: Scenario = async (context) => {
   const { env, options } = context;
@@ -115,7 +114,7 @@ function throughputTable(
   return {
     title:
       `Throughput: ${figure(messages)} messages pre-loaded, msgs/s, median of ${rounds}; tuned = ` +
-      'batchSize 8, ambientUnitOfWork false (CPU ratio: naive/other CPU ms per message, all processes)',
+      'batchSize 8 (CPU ratio: naive/other CPU ms per message, all processes)',
     columns: [
       'concurrency',
       'naive',

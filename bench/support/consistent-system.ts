@@ -8,7 +8,7 @@ import {
   type FaultHooks,
   type RelayOptions,
 } from '../../lib';
-import { unitOfWorkStorage } from '../../lib/unit-of-work/unit-of-work.storage';
+import { disableAmbientStorage } from '../../lib/unit-of-work/unit-of-work.storage';
 import { queuePrefixOf } from './bench-env';
 import {
   BenchRow,
@@ -40,16 +40,13 @@ export interface ConsistentOptions extends SystemOptions {
   /** Consume the `work` queue (default) or only sweep the outbox. */
   consume?: boolean;
   relay?: RelayOptions;
-  /** The library's `batchSize` and `ambientUnitOfWork` (its defaults otherwise). */
+  /** The library's `batchSize` (its default otherwise). */
   batchSize?: number;
-  ambientUnitOfWork?: boolean;
 }
 
-/** The tuned configuration of the benchmarks: shared transactions of up to 8, no ambient unit. */
-export function tunedOptions(
-  concurrency: number,
-): Pick<ConsistentOptions, 'batchSize' | 'ambientUnitOfWork'> {
-  return { batchSize: Math.min(8, concurrency), ambientUnitOfWork: false };
+/** The tuned configuration of the benchmarks: shared transactions of up to 8. */
+export function tunedOptions(concurrency: number): Pick<ConsistentOptions, 'batchSize'> {
+  return { batchSize: Math.min(8, concurrency) };
 }
 
 export interface ConsistentSystem extends System {
@@ -77,7 +74,6 @@ export async function startConsistent(options: ConsistentOptions): Promise<Consi
           queuePrefix: queuePrefixOf(options.prefix),
           concurrency: options.concurrency,
           batchSize: options.batchSize,
-          ambientUnitOfWork: options.ambientUnitOfWork,
           consume: options.consume ?? true,
           relay: options.relay,
           faultHooks,
@@ -93,7 +89,7 @@ export async function startConsistent(options: ConsistentOptions): Promise<Consi
       await app.close();
       // AsyncLocalStorage, once used, slows every promise of the process until disabled: the
       // naive worker, measured in this same process, must not pay for the library's.
-      unitOfWorkStorage.disable();
+      disableAmbientStorage();
     },
   };
 }

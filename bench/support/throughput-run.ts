@@ -11,9 +11,8 @@ export interface ThroughputRunOptions {
   label: string;
   /** Relay options of the consistent endpoint (library defaults otherwise). */
   relay?: ConsistentOptions['relay'];
-  /** Consistent endpoint's `batchSize` and `ambientUnitOfWork` (library defaults otherwise). */
+  /** Consistent endpoint's `batchSize` (library default otherwise). */
   batchSize?: number;
-  ambientUnitOfWork?: boolean;
 }
 
 /**

@@ -13,6 +13,9 @@ export interface MessagingHealthDetails {
   /** Age of the oldest pending outbox row in ms (null when the database is unreachable). */
   lagMs: number | null;
   maxLagMs: number;
+  /** How long the oldest message this process is handling has been in progress, in ms. */
+  oldestInFlightMs: number;
+  maxInFlightMs: number;
 }
 
 export type MessagingHealthResult = Record<string, MessagingHealthDetails>;
@@ -20,6 +23,11 @@ export type MessagingHealthResult = Record<string, MessagingHealthDetails>;
 export interface MessagingHealthOptions {
   /** Dispatch lag above which the indicator is down. Default 60000 ms. */
   maxLagMs?: number;
+  /**
+   * Age of the oldest message in progress above which the indicator is down: something is stuck.
+   * Default twice `attemptTimeoutMs`.
+   */
+  maxInFlightMs?: number;
   /** Longest each check may take before it counts as down. Default 2000 ms. */
   timeoutMs?: number;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { MessagingHealthCheckError } from '../errors/messaging-health-check.error';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { InFlightMessages } from '../metrics/in-flight-messages';
 import { OutboxStore } from '../outbox/outbox.store';
 import { ProducerConnection } from '../transport/producer-connection';
 import type {
@@ -11,8 +12,9 @@ import type {
 } from './messaging-health.interface';
 
 /**
- * Health of this endpoint's messaging: the database answers, Redis answers, and the oldest pending
- * outbox row is younger than `maxLagMs`. Terminus-compatible without depending on it:
+ * Health of this endpoint's messaging: the database answers, Redis answers, the oldest pending
+ * outbox row is younger than `maxLagMs`, and no message has been in progress longer than
+ * `maxInFlightMs`. Terminus-compatible without depending on it:
  *
  * ```ts
  * this.health.check([() => this.messaging.isHealthy('messaging', { maxLagMs: 30000 })])
@@ -24,6 +26,7 @@ export class MessagingHealthIndicator {
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly connection: ProducerConnection,
     private readonly outboxStore: OutboxStore,
+    private readonly inFlight: InFlightMessages,
   ) {}
 
   /** Returns `{ [key]: details }` whatever the status; never throws. */
@@ -32,6 +35,7 @@ export class MessagingHealthIndicator {
     options: MessagingHealthOptions = {},
   ): Promise<MessagingHealthResult> {
     const maxLagMs = options.maxLagMs ?? 60000;
+    const maxInFlightMs = options.maxInFlightMs ?? 2 * this.options.attemptTimeoutMs;
     const timeoutMs = options.timeoutMs ?? 2000;
     const [lag, redis] = await Promise.all([
       this.probe(() => this.outboxStore.dispatchLagMs(), timeoutMs),
@@ -44,11 +48,13 @@ export class MessagingHealthIndicator {
       ? { status: 'down', error: redis.error }
       : { status: 'up' };
     const lagMs = lag.error ? null : (lag.value ?? 0);
+    const oldestInFlightMs = this.inFlight.oldestAgeMs();
     const up =
       database.status === 'up' &&
       redisHealth.status === 'up' &&
       lagMs !== null &&
-      lagMs <= maxLagMs;
+      lagMs <= maxLagMs &&
+      oldestInFlightMs <= maxInFlightMs;
     return {
       [key]: {
         status: up ? 'up' : 'down',
@@ -57,6 +63,8 @@ export class MessagingHealthIndicator {
         redis: redisHealth,
         lagMs,
         maxLagMs,
+        oldestInFlightMs,
+        maxInFlightMs,
       },
     };
   }
@@ -75,6 +83,8 @@ export class MessagingHealthIndicator {
         details.lagMs !== null &&
           details.lagMs > details.maxLagMs &&
           `lag ${details.lagMs} ms > ${details.maxLagMs} ms`,
+        details.oldestInFlightMs > details.maxInFlightMs &&
+          `a message has been in progress ${details.oldestInFlightMs} ms > ${details.maxInFlightMs} ms (stuck?)`,
       ].filter(Boolean);
       throw new MessagingHealthCheckError(`Messaging is down: ${reasons.join('; ')}`, result);
     }

@@ -56,7 +56,11 @@ export interface ConsistentMessagingModuleOptions {
   queuePrefix?: string;
   /** Consume this endpoint's queue in this process. Set false for a producer-only instance. Default true. */
   consume?: boolean;
-  /** Messages handled at once by this process. Default 16. */
+  /**
+   * Messages handled at once by this process. Each holds a pooled connection of the DataSource for
+   * its transaction, and the relay keeps 2: startup refuses more than the pool size less 2. Default:
+   * 16, or the pool size less 2 when the pool is smaller (8 for TypeORM's default pool of 10).
+   */
   concurrency?: number;
   /**
    * Up to this many incoming messages that arrive together share one transaction: one inbox insert,
@@ -69,15 +73,11 @@ export interface ConsistentMessagingModuleOptions {
    */
   batchSize?: number;
   /**
-   * Make each handler's unit of work reachable from its whole call chain through AsyncLocalStorage:
-   * MessagePublisher and UnitOfWorkHost work anywhere below a @ConsistentHandler() method. On
-   * Node 20, AsyncLocalStorage slows down every promise of the process. Set false when handlers
-   * reach their transaction and send only through their MessageContext; MessagePublisher and
-   * UnitOfWorkHost.manager then throw inside handlers (UnitOfWorkHost.isActive is false there).
-   * Ignored (stays on) when the application has
-   * @Outbox() methods, so that one called from a handler always joins its transaction. Default true.
+   * Longest time one attempt at a message may take (inbox, handlers, commit, dispatch). Past it the
+   * attempt fails: its transaction is rolled back (its connection closed), the handler and message
+   * are logged, and the message is retried with backoff. Default 30000 ms.
    */
-  ambientUnitOfWork?: boolean;
+  attemptTimeoutMs?: number;
   /** Retry policy of this endpoint's handlers. */
   retry?: RetryOptions;
   /** How long a job is locked by a worker before it counts as stalled and is redelivered. Default 30000 ms. */
@@ -102,7 +102,7 @@ export interface ResolvedMessagingOptions {
   consume: boolean;
   concurrency: number;
   batchSize: number;
-  ambientUnitOfWork: boolean;
+  attemptTimeoutMs: number;
   retry: Required<RetryOptions>;
   lockDurationMs: number;
   keepCompletedJobs: number;

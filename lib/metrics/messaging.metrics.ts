@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { OutboxStore } from '../outbox/outbox.store';
+import { InFlightMessages } from './in-flight-messages';
 
 /** What this process counted since it started. */
 export interface MessagingCounters {
@@ -23,6 +24,10 @@ export interface MessagingMetricsSnapshot extends MessagingCounters {
   endpoint: string;
   /** Age of the oldest undispatched outbox row, in ms (0 when none). */
   dispatchLagMs: number;
+  /** Messages this process is handling now. */
+  inFlight: number;
+  /** How long the oldest of them has been in progress, in ms (0 when none). */
+  oldestInFlightMs: number;
 }
 
 export type MessagingCounterListener = (
@@ -32,7 +37,7 @@ export type MessagingCounterListener = (
 ) => void;
 
 /**
- * Counters and the dispatch-lag gauge, kept without any metrics library: read `snapshot()`, or
+ * Counters and the dispatch-lag and in-flight gauges, kept without any metrics library: read `snapshot()`, or
  * `onIncrement()` to feed prom-client, OpenTelemetry or StatsD (see README, "Metrics").
  */
 @Injectable()
@@ -49,6 +54,7 @@ export class MessagingMetrics {
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly outbox: OutboxStore,
+    private readonly inFlight: InFlightMessages,
   ) {}
 
   increment(counter: MessagingCounter, amount = 1): void {
@@ -63,6 +69,12 @@ export class MessagingMetrics {
 
   async snapshot(): Promise<MessagingMetricsSnapshot> {
     const dispatchLagMs = await this.outbox.dispatchLagMs();
-    return { endpoint: this.options.endpoint, ...this.counters, dispatchLagMs };
+    return {
+      endpoint: this.options.endpoint,
+      ...this.counters,
+      dispatchLagMs,
+      inFlight: this.inFlight.count,
+      oldestInFlightMs: this.inFlight.oldestAgeMs(),
+    };
   }
 }

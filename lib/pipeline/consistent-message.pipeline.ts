@@ -34,8 +34,9 @@ export class ConsistentMessagePipeline {
     private readonly faults: FaultInjector,
   ) {}
 
-  async handle({ envelope, payload, handlers }: IncomingMessage): Promise<PipelineOutcome> {
-    const { result: isNew, committed } = await this.runner.run(
+  async handle(message: IncomingMessage): Promise<PipelineOutcome> {
+    const { envelope } = message;
+    const { result: isNew, committed } = await this.runner.runNew(
       envelope,
       async (unitOfWork) => {
         const recorded = await this.inbox.tryRecord(
@@ -45,10 +46,10 @@ export class ConsistentMessagePipeline {
           envelope.type,
         );
         if (!recorded) return false;
-        await this.runHandlers({ envelope, payload, handlers }, unitOfWork);
+        await this.runHandlers(message, unitOfWork);
         return true;
       },
-      this.runner.handlersAmbient,
+      message.signal,
     );
     if (!isNew) {
       await this.relay.dispatchCommitted(
@@ -71,7 +72,7 @@ export class ConsistentMessagePipeline {
    * then, and the caller handles the messages one by one. Returns the messages to dispatch.
    */
   async commitBatch(messages: IncomingMessage[]): Promise<OutboxMessage[]> {
-    const { committed } = await this.runner.run(
+    const { committed } = await this.runner.runNew(
       null,
       async (unitOfWork) => {
         await this.inbox.recordAll(
@@ -84,7 +85,7 @@ export class ConsistentMessagePipeline {
           await this.runHandlers(message, unitOfWork);
         }
       },
-      this.runner.handlersAmbient,
+      AbortSignal.any(messages.map((message) => message.signal)),
     );
     return committed;
   }

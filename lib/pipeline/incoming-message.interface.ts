@@ -6,4 +6,6 @@ export interface IncomingMessage {
   envelope: MessageEnvelope;
   payload: object;
   handlers: RegisteredHandler[];
+  /** Aborts when the attempt's time is up (`attemptTimeoutMs`). */
+  signal: AbortSignal;
 }

@@ -1,13 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import {
-  CONSISTENT_MESSAGING_OPTIONS,
-  MESSAGING_DATA_SOURCE,
-} from '../consistent-messaging.constants';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { OutboxStore } from '../outbox/outbox.store';
 import { MessageDispatcher } from '../transport/message.dispatcher';
+import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
 
 /**
  * Finds committed messages left undispatched (crash after commit, Redis outage) and dispatches them.
@@ -21,11 +18,11 @@ export class OutboxSweeper {
   private stopped = true;
 
   constructor(
-    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly store: OutboxStore,
     private readonly dispatcher: MessageDispatcher,
     private readonly metrics: MessagingMetrics,
+    private readonly transactions: AmbientTransactions,
   ) {}
 
   start(): void {
@@ -42,7 +39,7 @@ export class OutboxSweeper {
   /** One claim-dispatch-mark transaction; returns how many messages it dispatched. */
   async sweepOnce(): Promise<number> {
     const { sweepBatchSize, sweepDelayMs } = this.options.relay;
-    const queryRunner = this.dataSource.createQueryRunner();
+    const queryRunner = this.transactions.createOwnQueryRunner();
     try {
       await queryRunner.startTransaction();
       const messages = await this.store.claimPending(queryRunner, sweepBatchSize, sweepDelayMs);

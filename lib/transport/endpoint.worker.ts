@@ -9,12 +9,16 @@ import {
   ConsistentMessagePipeline,
   type PipelineOutcome,
 } from '../pipeline/consistent-message.pipeline';
+import { AttemptTimeoutError } from '../errors/attempt-timeout.error';
+import { InFlightMessages } from '../metrics/in-flight-messages';
 import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { HandlerRegistry } from '../pipeline/handler.registry';
 import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeline';
+import type { IncomingMessage } from '../pipeline/incoming-message.interface';
 import { MessageBatcher } from '../pipeline/message.batcher';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
 import { thrownText } from '../errors/thrown-text';
+import { untilAborted } from '../unit-of-work/until-aborted';
 import { parseEnvelope } from './envelope.parser';
 
 /**
@@ -34,6 +38,7 @@ export class EndpointWorker {
     private readonly batcher: MessageBatcher,
     private readonly outputPipeline: IdempotentMessagePipeline,
     private readonly metrics: MessagingMetrics,
+    private readonly inFlight: InFlightMessages,
   ) {}
 
   /** Starts consuming; resolves once both of the worker's Redis connections are up. */
@@ -97,17 +102,33 @@ export class EndpointWorker {
         new UnknownMessageTypeError(this.options.endpoint, parsed.envelope.type).message,
       );
     }
-    const message = { envelope: parsed.envelope, payload: parsed.payload, handlers };
+    const deadline = new AbortController();
+    const timeoutMs = this.options.attemptTimeoutMs;
+    const timer = setTimeout(() => {
+      const names = handlers.map((handler) => handler.name);
+      deadline.abort(
+        new AttemptTimeoutError(parsed.envelope.id, parsed.envelope.type, names, timeoutMs),
+      );
+    }, timeoutMs);
+    const end = this.inFlight.begin();
     try {
-      if (handlers[0].layer === 'output') return await this.outputPipeline.handle(message);
-      return this.options.batchSize > 1
-        ? await this.batcher.handle(message)
-        : await this.pipeline.handle(message);
+      const message = { ...parsed, handlers, signal: deadline.signal };
+      return await untilAborted(this.handle(message), deadline.signal);
     } catch (error) {
       // Retrying can't make an output-layer handler stop publishing.
       if (error instanceof OutputLayerPublishError) throw new UnrecoverableError(error.message);
       throw asError(error);
+    } finally {
+      clearTimeout(timer);
+      end();
     }
+  }
+
+  private handle(message: IncomingMessage): Promise<PipelineOutcome> {
+    if (message.handlers[0].layer === 'output') return this.outputPipeline.handle(message);
+    return this.options.batchSize > 1
+      ? this.batcher.handle(message)
+      : this.pipeline.handle(message);
   }
 
   private reportFailure(job: Job<MessageEnvelope> | undefined, error: Error): void {

@@ -9,7 +9,8 @@ import { type Submission, submissionMessageId, submissionRecordId } from './subm
 import { UnitOfWorkRunner } from './unit-of-work.runner';
 
 /**
- * Runs an @Outbox() method as a unit of work and dispatches what it committed. With a business key,
+ * Runs an @Outbox() method as a unit of work, or in the one open on its path, and dispatches what
+ * it committed (a unit it joined is dispatched by its owner). With a business key,
  * the key is recorded in the inbox in the same transaction: a repeat (even a concurrent one, which
  * waits on the row lock) is refused with DuplicateSubmissionError and changes nothing.
  */
@@ -25,11 +26,10 @@ export class OutboxBoundaryRunner implements OutboxBoundary {
   /** Links an instance with @Outbox() methods to this runner (at startup, by the explorer). */
   attach(instance: object): void {
     bindOutboxBoundary(instance, this);
-    this.runner.keepHandlersAmbient();
   }
 
   async run<T>(work: () => Promise<T> | T, submission?: Submission): Promise<T> {
-    const { result, committed } = await this.runner.run(null, async (unitOfWork) => {
+    const { result, committed } = await this.runner.joinOrRun(async (unitOfWork) => {
       if (submission) {
         const recordId = submissionRecordId(submission);
         const isNew = await this.inbox.tryRecord(

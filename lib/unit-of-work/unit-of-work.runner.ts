@@ -7,8 +7,11 @@ import {
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { destroyConnection } from '../storage/mysql-connections';
+import { AmbientTransactions } from './ambient-transactions';
 import { UnitOfWork } from './unit-of-work';
-import { attachUnitOfWork, unitOfWorkStorage } from './unit-of-work.storage';
+import { activeUnitOfWork, attachUnitOfWork, runInUnitOfWork } from './unit-of-work.storage';
+import { untilAborted } from './until-aborted';
 
 export interface UnitOfWorkResult<T> {
   result: T;
@@ -17,53 +20,54 @@ export interface UnitOfWorkResult<T> {
 }
 
 /**
- * Runs work in one transaction with an outbox buffer. An ambient unit is reachable through
- * AsyncLocalStorage from the work's whole call chain, and nested calls join it.
+ * Runs work in one transaction with an outbox buffer. The unit is reachable through
+ * AsyncLocalStorage from the work's whole call chain: MessagePublisher, UnitOfWorkHost, and every
+ * repository or manager of the DataSource run in it.
  */
 @Injectable()
 export class UnitOfWorkRunner {
-  private outboxMethodsFound = false;
-
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly transactions: AmbientTransactions,
   ) {}
 
   /**
-   * Whether handlers' units are ambient: the `ambientUnitOfWork` option, overridden when the
-   * application has @Outbox() methods, so that one called from a handler joins its transaction.
+   * For an @Outbox() method: joins the unit of work open on this path (a handler's, another
+   * @Outbox() method's, or a transaction of the application), else runs in a new one.
    */
-  get handlersAmbient(): boolean {
-    return this.options.ambientUnitOfWork || this.outboxMethodsFound;
+  async joinOrRun<T>(work: (unitOfWork: UnitOfWork) => Promise<T>): Promise<UnitOfWorkResult<T>> {
+    const active = activeUnitOfWork(this.dataSource);
+    if (active) return { result: await work(active), committed: [] };
+    return this.runNew(null, work);
   }
 
-  /** Called at startup when @Outbox() methods are found. */
-  keepHandlersAmbient(): void {
-    this.outboxMethodsFound = true;
-  }
-
-  async run<T>(
+  /**
+   * For incoming messages: runs `work` in a new unit of work, never an outer one. If `signal`
+   * aborts first, the unit is abandoned: its connection is closed (the server rolls back), and
+   * the work still running in it can no longer write anywhere.
+   */
+  async runNew<T>(
     incoming: MessageEnvelope | null,
     work: (unitOfWork: UnitOfWork) => Promise<T>,
-    ambient = true,
+    signal?: AbortSignal,
   ): Promise<UnitOfWorkResult<T>> {
-    const active = unitOfWorkStorage.getStore();
-    if (active) return { result: await work(active), committed: [] };
-
-    const queryRunner = this.dataSource.createQueryRunner();
-    const unitOfWork = new UnitOfWork(queryRunner, this.options.endpoint, incoming);
+    const queryRunner = this.transactions.createOwnQueryRunner();
+    const unitOfWork = new UnitOfWork(queryRunner, this.options.endpoint, 'library', incoming);
     attachUnitOfWork(queryRunner, unitOfWork);
     try {
-      await queryRunner.startTransaction();
-      const result = ambient
-        ? await unitOfWorkStorage.run(unitOfWork, () => work(unitOfWork))
-        : await work(unitOfWork);
-      unitOfWork.committing = true;
-      await queryRunner.commitTransaction();
+      await untilAborted(queryRunner.startTransaction(), signal);
+      const working = runInUnitOfWork(unitOfWork, () => work(unitOfWork));
+      const result = await untilAborted(working, signal);
+      await untilAborted(queryRunner.commitTransaction(), signal);
       return { result, committed: unitOfWork.written };
     } catch (error) {
-      if (queryRunner.isTransactionActive)
+      if (signal?.aborted) {
+        unitOfWork.abandonedBy = signal.reason as Error;
+        destroyConnection(queryRunner);
+      } else if (queryRunner.isTransactionActive) {
         await queryRunner.rollbackTransaction().catch(() => undefined);
+      }
       throw error;
     } finally {
       await queryRunner.release();

@@ -1,4 +1,4 @@
-import type { EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
 import { newMessageId } from '../messages/message-id';
@@ -14,21 +14,28 @@ export interface MessageOrigin {
 }
 
 /**
+ * Who opened the transaction, and so who dispatches its messages after COMMIT: the library (a
+ * handler or an @Outbox() method, dispatched by its runner) or the application (its own
+ * `dataSource.transaction()`, `@Transactional()` or query runner, dispatched by the subscriber).
+ */
+export type UnitOfWorkOwner = 'library' | 'application';
+
+/**
  * One transaction and the messages recorded in it. Messages are buffered here and written to the
- * outbox by the outbox subscriber just before the outermost COMMIT.
+ * outbox by the unit-of-work subscriber just before the outermost COMMIT.
  */
 export class UnitOfWork {
   /** Recorded, not yet written to the outbox. */
   readonly pending: OutboxMessage[] = [];
   /** Written to the outbox in this transaction; dispatched once it commits. */
   readonly written: OutboxMessage[] = [];
-  /** Set right before the outermost commit, so savepoint releases do not flush. */
-  committing = false;
   /**
    * Why the database rolled the whole transaction back under the code (a deadlock), if it did: the
    * statements after it ran outside any transaction, and the commit must not go through.
    */
   rolledBackBy: string | undefined;
+  /** Set when the library gave up on the unit (its attempt timed out): nothing may run in it now. */
+  abandonedBy: Error | undefined;
   private started = false;
   /** For each open savepoint, how many messages were pending when it began. */
   private readonly savepoints: number[] = [];
@@ -41,9 +48,19 @@ export class UnitOfWork {
   constructor(
     readonly queryRunner: QueryRunner,
     readonly endpoint: string,
-    incoming: MessageEnvelope | null,
+    readonly owner: UnitOfWorkOwner,
+    incoming: MessageEnvelope | null = null,
   ) {
     if (incoming) this.beginMessage(incoming);
+  }
+
+  get dataSource(): DataSource {
+    return this.queryRunner.connection;
+  }
+
+  /** Its transaction is open: statements and messages of this async path belong to it. */
+  get isOpen(): boolean {
+    return this.queryRunner.isTransactionActive && !this.queryRunner.isReleased;
   }
 
   /** The incoming message being handled: in a batch, each message in turn. */
@@ -114,6 +131,11 @@ export class UnitOfWork {
       : newMessageId();
   }
 
+  /** Whether a savepoint is open: a commit or rollback now ends the savepoint, not the transaction. */
+  get inSavepoint(): boolean {
+    return this.savepoints.length > 0;
+  }
+
   /** A transaction or savepoint began on this unit's connection. */
   transactionStarted(): void {
     if (this.started) this.savepoints.push(this.pending.length);
@@ -125,10 +147,13 @@ export class UnitOfWork {
     this.savepoints.pop();
   }
 
-  /** A savepoint was rolled back: the messages recorded in it are discarded with its changes. */
-  savepointRolledBack(): void {
-    const mark = this.savepoints.pop();
-    if (mark !== undefined) this.pending.splice(mark);
+  /**
+   * A savepoint or the transaction is rolling back: the messages recorded in it are discarded with
+   * its changes.
+   */
+  rollingBack(): void {
+    const mark = this.savepoints.pop() ?? 0;
+    this.pending.splice(mark);
   }
 
   /** Moves the buffered messages to `written`, returning them for the outbox insert. */

@@ -46,6 +46,7 @@ describe('G5 ack last, and lock expiry', () => {
       entities: [G5Shipment],
       providers: [G5ShipmentHandler],
       messaging: { lockDurationMs, concurrency, faultHooks },
+      poolSize: concurrency + 2,
     });
     apps.push(app);
     return app;

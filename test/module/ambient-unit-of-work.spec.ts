@@ -62,97 +62,38 @@ class PingHandler {
   }
 }
 
-/** The same handler without the @Outbox() service, so that nothing forces the ambient unit on. */
-@Injectable()
-class PlainPingHandler {
-  constructor(
-    private readonly host: UnitOfWorkHost,
-    private readonly publisher: MessagePublisher,
-  ) {}
+describe('the unit of work of a handler is ambient', () => {
+  const prefix = uniquePrefix('amb');
+  let app: INestApplication;
+  let dataSource: DataSource;
+  let queue: Queue<MessageEnvelope>;
+  let sink: Queue<MessageEnvelope>;
 
-  @ConsistentHandler(Ping)
-  async onPing(ping: Ping, context: MessageContext): Promise<void> {
-    seen.set(context.messageId, { active: this.host.isActive });
-    try {
-      if (ping.via === 'context') context.send(SINK, new Pong(ping.via));
-      else this.publisher.send(SINK, new Pong(ping.via));
-    } catch (error) {
-      seen.set(context.messageId, { active: this.host.isActive, error: (error as Error).message });
-      throw error;
-    }
-  }
-}
-
-describe('ambientUnitOfWork: false', () => {
-  describe('in an application without @Outbox() methods', () => {
-    const prefix = uniquePrefix('amb1');
-    let app: INestApplication;
-    let dataSource: DataSource;
-    let queue: Queue<MessageEnvelope>;
-    let sink: Queue<MessageEnvelope>;
-
-    beforeAll(async () => {
-      ({ app, dataSource, queue, sink } = await startEndpointWithSink(
-        {
-          endpoint: 'ambient-plain',
-          prefix,
-          providers: [PlainPingHandler],
-          messaging: { ambientUnitOfWork: false, retry: { attempts: 1 } },
-        },
-        SINK,
-      ));
-    });
-
-    afterAll(() => closeAndCleanUp(prefix, [queue, sink], [app]));
-
-    it('handlers work through their MessageContext, with no ambient unit of work', async () => {
-      const envelope = envelopeOf(new Ping('context'));
-      await deliver(queue, envelope, { attempts: 1 });
-      await waitFor('the ping', async () => (await queue.getJobState(envelope.id)) === 'completed');
-      expect(seen.get(envelope.id)).toEqual({ active: false });
-      expect(await outboxRowsCausedBy(dataSource, prefix, envelope.id)).toHaveLength(1);
-    });
-
-    it('MessagePublisher inside a handler throws, saying to use the MessageContext', async () => {
-      const envelope = envelopeOf(new Ping('publisher'));
-      await deliver(queue, envelope, { attempts: 1 });
-      await waitFor('the ping', async () => (await queue.getJobState(envelope.id)) === 'failed');
-      const error = seen.get(envelope.id)?.error ?? '';
-      expect(error).toContain(new NoActiveUnitOfWorkError('send a command', true).message);
-      expect(error).toMatch(/ambientUnitOfWork: false[\s\S]*MessageContext/);
-      expect(await outboxRowsCausedBy(dataSource, prefix, envelope.id)).toHaveLength(0);
-    });
+  beforeAll(async () => {
+    ({ app, dataSource, queue, sink } = await startEndpointWithSink(
+      { endpoint: 'ambient', prefix, providers: [PingHandler, PongSender] },
+      SINK,
+    ));
   });
 
-  describe('in an application with @Outbox() methods', () => {
-    const prefix = uniquePrefix('amb2');
-    let app: INestApplication;
-    let dataSource: DataSource;
-    let queue: Queue<MessageEnvelope>;
-    let sink: Queue<MessageEnvelope>;
+  afterAll(() => closeAndCleanUp(prefix, [queue, sink], [app]));
 
-    beforeAll(async () => {
-      ({ app, dataSource, queue, sink } = await startEndpointWithSink(
-        {
-          endpoint: 'ambient-outbox',
-          prefix,
-          providers: [PingHandler, PongSender],
-          messaging: { ambientUnitOfWork: false },
-        },
-        SINK,
-      ));
-    });
-
-    afterAll(() => closeAndCleanUp(prefix, [queue, sink], [app]));
-
-    it('stays ambient, so an @Outbox() method called from a handler joins its transaction', async () => {
-      const envelope = envelopeOf(new Ping('outbox-method'));
+  it.each(['context', 'publisher', 'outbox-method'] as const)(
+    'what the handler sends through %s is recorded in its transaction, caused by its message',
+    async (via) => {
+      const envelope = envelopeOf(new Ping(via));
       await deliver(queue, envelope);
       await waitFor('the ping', async () => (await queue.getJobState(envelope.id)) === 'completed');
       expect(seen.get(envelope.id)).toEqual({ active: true });
-      // Joined: what the @Outbox() method sent was caused by the handler's incoming message.
       const outputs = await outboxRowsCausedBy(dataSource, prefix, envelope.id);
-      expect(outputs.map((row) => JSON.parse(row.payload))).toEqual([{ via: 'outbox-method' }]);
-    });
+      expect(outputs.map((row) => JSON.parse(row.payload))).toEqual([{ via }]);
+    },
+  );
+
+  it('MessagePublisher outside any unit of work throws, and sends nothing', () => {
+    expect(() => app.get(MessagePublisher).send(SINK, new Pong('outside'))).toThrow(
+      NoActiveUnitOfWorkError,
+    );
+    expect(app.get(UnitOfWorkHost).isActive).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { MessagingHealthCheckError, MessagingHealthIndicator } from '../../lib';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../../lib/consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../../lib/interfaces/consistent-messaging-options.interface';
+import { InFlightMessages } from '../../lib/metrics/in-flight-messages';
 import { OutboxStore } from '../../lib/outbox/outbox.store';
 import { ProducerConnection } from '../../lib/transport/producer-connection';
 import { cleanUp, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
@@ -33,6 +34,7 @@ describe('messaging health indicator', () => {
       app.get<ResolvedMessagingOptions>(CONSISTENT_MESSAGING_OPTIONS),
       app.get(ProducerConnection),
       { dispatchLagMs: query } as unknown as OutboxStore,
+      app.get(InFlightMessages),
     );
 
   it('is up when the database and Redis answer and nothing is late', async () => {
@@ -45,8 +47,31 @@ describe('messaging health indicator', () => {
         redis: { status: 'up' },
         lagMs: 0,
         maxLagMs: 60000,
+        oldestInFlightMs: 0,
+        maxInFlightMs: 60000,
       },
     });
+  });
+
+  it('is down when a message has been in progress longer than maxInFlightMs (stuck)', async () => {
+    const end = app.get(InFlightMessages).begin();
+    try {
+      await waitFor('time to pass', () => app.get(InFlightMessages).oldestAgeMs() > 200);
+      expect(
+        (await indicator().check('messaging', { maxInFlightMs: 60000 })).messaging.status,
+      ).toBe('up');
+      const stuck = await indicator().check('messaging', { maxInFlightMs: 100 });
+      expect(stuck.messaging).toMatchObject({ status: 'down', maxInFlightMs: 100 });
+      expect(stuck.messaging.oldestInFlightMs).toBeGreaterThan(200);
+      await expect(indicator().isHealthy('messaging', { maxInFlightMs: 100 })).rejects.toThrow(
+        /in progress \d+ ms > 100 ms/,
+      );
+    } finally {
+      end();
+    }
+    expect((await indicator().check('messaging', { maxInFlightMs: 100 })).messaging.status).toBe(
+      'up',
+    );
   });
 
   it('is down, with the lag, when the oldest pending message is older than the threshold', async () => {

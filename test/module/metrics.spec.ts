@@ -55,6 +55,8 @@ describe('metrics', () => {
       failedAttempts: 0,
       deadLettered: 1,
       dispatchLagMs: 0,
+      inFlight: 0,
+      oldestInFlightMs: 0,
     });
     expect(heard).toEqual(
       expect.arrayContaining([

@@ -23,6 +23,8 @@ export interface TestEndpointOptions {
   entities?: (Type | EntitySchema)[];
   imports?: DynamicModule[];
   messaging?: Partial<ConsistentMessagingModuleOptions>;
+  /** Connections in the TypeORM pool (TypeORM's default 10 otherwise). */
+  poolSize?: number;
 }
 
 /** A unique prefix for one test file's tables and Redis keys. */
@@ -40,6 +42,7 @@ export async function startEndpoint(options: TestEndpointOptions): Promise<INest
         entities: options.entities ?? [],
         entityPrefix: options.prefix,
         synchronize: true,
+        poolSize: options.poolSize,
       }),
       ConsistentMessagingModule.forRoot({
         endpoint: options.endpoint,

@@ -13,7 +13,7 @@ const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7/;
 
 /** A unit handling two messages in turn, as a batch does; no database needed. */
 function batchUnit(): { unit: UnitOfWork; first: MessageEnvelope; second: MessageEnvelope } {
-  const unit = new UnitOfWork({ data: {} } as QueryRunner, 'uow', null);
+  const unit = new UnitOfWork({} as QueryRunner, 'uow', 'library');
   return { unit, first: envelopeOf(new Note('1')), second: envelopeOf(new Note('2')) };
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
   AfterQueryEvent,
+  BeforeQueryEvent,
   DataSource,
   EntitySubscriberInterface,
   InsertEvent,
@@ -12,12 +13,14 @@ import type {
   UpdateEvent,
 } from 'typeorm';
 import { MESSAGING_DATA_SOURCE } from '../consistent-messaging.constants';
+import { ForeignConnectionError } from '../errors/foreign-connection.error';
 import { TransactionRolledBackError } from '../errors/transaction-rolled-back.error';
 import { FaultInjector } from '../faults/fault-injector';
+import { pullDomainEvents } from '../outbox/domain-events';
+import { OutboxStore } from '../outbox/outbox.store';
+import { OutboxRelay } from '../relay/outbox.relay';
 import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
-import { unitOfWorkOf } from '../unit-of-work/unit-of-work.storage';
-import { pullDomainEvents } from './domain-events';
-import { OutboxStore } from './outbox.store';
+import { activeUnitOfWork, unitOfWorkOf } from './unit-of-work.storage';
 
 /** Errors on which InnoDB rolls back the whole transaction, not only the statement. */
 const TRANSACTION_ROLLED_BACK: Record<number, string> = {
@@ -26,15 +29,18 @@ const TRANSACTION_ROLLED_BACK: Record<number, string> = {
 };
 
 /**
- * Writes a unit of work's messages to the outbox inside its transaction, just before the outermost
- * COMMIT, and collects domain events raised by entities saved in it. Messages recorded inside a
- * savepoint that rolls back are dropped with it.
+ * Follows every transaction of the messaging DataSource that is a unit of work: writes its
+ * messages to the outbox inside it just before the outermost COMMIT, drops those of a savepoint
+ * that rolls back, collects domain events raised by entities saved in it, dispatches after COMMIT
+ * what a transaction of the application recorded, and refuses statements that would escape the
+ * library's units.
  */
 @Injectable()
-export class OutboxSubscriber implements EntitySubscriberInterface {
+export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly store: OutboxStore,
+    private readonly relay: OutboxRelay,
     private readonly faults: FaultInjector,
   ) {}
 
@@ -42,13 +48,27 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     if (!this.dataSource.subscribers.includes(this)) this.dataSource.subscribers.push(this);
   }
 
+  unregister(): void {
+    const index = this.dataSource.subscribers.indexOf(this);
+    if (index >= 0) this.dataSource.subscribers.splice(index, 1);
+  }
+
+  /**
+   * A statement on another connection while a handler's or @Outbox() method's unit is open on
+   * this path would commit on its own (a query runner the code kept from before the unit).
+   */
+  beforeQuery(event: BeforeQueryEvent<ObjectLiteral>): void {
+    const unitOfWork = activeUnitOfWork(this.dataSource);
+    if (unitOfWork?.owner === 'library' && unitOfWork.queryRunner !== event.queryRunner)
+      throw new ForeignConnectionError(event.query);
+  }
+
   afterTransactionStart(event: TransactionStartEvent): void {
     unitOfWorkOf(event.queryRunner)?.transactionStarted();
   }
 
   beforeTransactionRollback(event: TransactionRollbackEvent): void {
-    const unitOfWork = unitOfWorkOf(event.queryRunner);
-    if (unitOfWork && !unitOfWork.committing) unitOfWork.savepointRolledBack();
+    unitOfWorkOf(event.queryRunner)?.rollingBack();
   }
 
   /** Notes a transaction the database rolled back under the code, so that it is not committed. */
@@ -62,7 +82,7 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const unitOfWork = unitOfWorkOf(event.queryRunner);
     if (!unitOfWork) return;
-    if (!unitOfWork.committing) return unitOfWork.savepointReleased();
+    if (unitOfWork.inSavepoint) return unitOfWork.savepointReleased();
     if (unitOfWork.rolledBackBy) throw new TransactionRolledBackError(unitOfWork.rolledBackBy);
     const messages = unitOfWork.takePending();
     if (messages.length > 0) await this.store.insert(event.queryRunner, messages);
@@ -72,6 +92,14 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
       incomingMessageId: batch ? undefined : unitOfWork.incoming?.id,
       incomingMessageIds: batch ? unitOfWork.handling.map((message) => message.id) : undefined,
     });
+  }
+
+  /** The library's runners dispatch their own units; the application's are dispatched here. */
+  async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    const unitOfWork = unitOfWorkOf(event.queryRunner);
+    if (!unitOfWork || unitOfWork.owner !== 'application') return;
+    if (event.queryRunner.isTransactionActive || unitOfWork.written.length === 0) return;
+    await this.relay.dispatchCommitted(unitOfWork.written);
   }
 
   afterInsert(event: InsertEvent<ObjectLiteral>): void {
