@@ -52,6 +52,9 @@ export { UnknownMessageTypeError } from './errors/unknown-message-type.error';
 export { InvalidHandlerError } from './errors/invalid-handler.error';
 export { UnitOfWorkNotWiredError } from './errors/unit-of-work-not-wired.error';
 export { TransactionRolledBackError } from './errors/transaction-rolled-back.error';
+export { AttemptTimeoutError } from './errors/attempt-timeout.error';
+export { ForeignConnectionError } from './errors/foreign-connection.error';
+export { DataSourceInUseError } from './errors/data-source-in-use.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export {
   MessagingAdminService,

@@ -56,7 +56,9 @@ export class UnitOfWorkRunner {
     const unitOfWork = new UnitOfWork(queryRunner, this.options.endpoint, 'library', incoming);
     attachUnitOfWork(queryRunner, unitOfWork);
     try {
-      await untilAborted(queryRunner.startTransaction(), signal);
+      // Not raced: a connection still on its way from the pool must arrive to be closed.
+      await queryRunner.startTransaction();
+      signal?.throwIfAborted();
       const working = runInUnitOfWork(unitOfWork, () => work(unitOfWork));
       const result = await untilAborted(working, signal);
       await untilAborted(queryRunner.commitTransaction(), signal);

@@ -77,6 +77,7 @@ describe('module options', () => {
         endpoint: 'bad name',
         tablePrefix: 'x-;',
         concurrency: 0,
+        attemptTimeoutMs: 50,
         retry: { attempts: 1.5, backoff: { type: 'linear' as 'fixed', delay: -1 } },
       });
     try {
@@ -90,6 +91,7 @@ describe('module options', () => {
         'endpoint',
         'tablePrefix',
         'concurrency',
+        'attemptTimeoutMs',
         'retry.attempts',
         'retry.backoff.delay',
         'retry.backoff.type',
