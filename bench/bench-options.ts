@@ -5,6 +5,7 @@ export const SCENARIOS = [
   'table-size',
   'memory',
   'batching',
+  'joining',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -23,7 +24,7 @@ export interface BenchOptions {
   backlogRows: number;
   /** Table size: old rows in the outbox and in the inbox. */
   tableRows: number;
-  /** Messages per run of the table-size and batching scenarios. */
+  /** Messages per run of the table-size, batching and joining scenarios. */
   shortRunMessages: number;
   /** Memory: messages through each pipeline. */
   memoryMessages: number;
@@ -58,7 +59,7 @@ export const USAGE = `npm run bench -- [options]
   --scenario NAME         run only this scenario (repeatable or comma-separated):
                           ${SCENARIOS.join(', ')}
   --messages N            throughput messages per run (default ${FULL.messages}); also caps the
-                          table-size, batching and memory runs
+                          table-size, batching, joining and memory runs
   --rounds N              rounds of the three systems per throughput point, median reported
                           (default ${FULL.rounds}, ${QUICK.rounds} with --quick)
   --rate N                latency: feed rate in messages/s (default: half the consistent

@@ -6,6 +6,7 @@ import { performance } from 'perf_hooks';
 import { parseOptions, type BenchOptions, type ScenarioName } from './bench-options';
 import { backlogScenario } from './scenarios/backlog';
 import { batchingScenario } from './scenarios/batching';
+import { joiningScenario } from './scenarios/joining';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
 import { tableSizeScenario } from './scenarios/table-size';
@@ -32,6 +33,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   'table-size': tableSizeScenario,
   memory: memoryScenario,
   batching: batchingScenario,
+  joining: joiningScenario,
 };
 
 async function main(): Promise<void> {

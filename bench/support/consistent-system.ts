@@ -1,40 +1,13 @@
-import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import {
-  ConsistentHandler,
-  ConsistentMessagingModule,
-  MessageContext,
-  type FaultHooks,
-  type RelayOptions,
-} from '../../lib';
+import { ConsistentMessagingModule, type FaultHooks, type RelayOptions } from '../../lib';
 import { disableAmbientStorage } from '../../lib/unit-of-work/unit-of-work.storage';
 import { queuePrefixOf } from './bench-env';
-import {
-  BenchRow,
-  Followup,
-  newMessageId,
-  randomIds,
-  SINK_QUEUE,
-  Work,
-  WORK_QUEUE,
-} from './messages';
+import { BenchRow, WORK_QUEUE } from './messages';
 import { dataSourceOptions, type System, type SystemOptions } from './naive-system';
 import { redis } from './services';
-
-/** The same work as the naive worker, as a consistent handler: row and follow-up in one unit. */
-@Injectable()
-export class WorkHandler {
-  @ConsistentHandler(Work)
-  async handle(work: Work, context: MessageContext): Promise<void> {
-    await context.manager.insert(BenchRow, {
-      messageId: context.messageId,
-      amountCents: work.amountCents,
-    });
-    const options = randomIds() ? { messageId: newMessageId() } : undefined;
-    context.send(SINK_QUEUE, new Followup(work.n, work.amountCents), options);
-  }
-}
+import { handlerProviders, type HandlerOptions } from './work-handlers';
 
 export interface ConsistentOptions extends SystemOptions {
   /** Consume the `work` queue (default) or only sweep the outbox. */
@@ -42,6 +15,8 @@ export interface ConsistentOptions extends SystemOptions {
   relay?: RelayOptions;
   /** The library's `batchSize` (its default otherwise). */
   batchSize?: number;
+  /** How the handler reaches the database (`context.manager` by default). */
+  handler?: HandlerOptions;
 }
 
 /** The tuned configuration of the benchmarks: shared transactions of up to 8. */
@@ -67,6 +42,7 @@ export async function startConsistent(options: ConsistentOptions): Promise<Consi
       module: class BenchEndpointModule {},
       imports: [
         TypeOrmModule.forRoot(dataSourceOptions(options)),
+        TypeOrmModule.forFeature([BenchRow]),
         ConsistentMessagingModule.forRoot({
           endpoint: WORK_QUEUE,
           redis,
@@ -79,7 +55,7 @@ export async function startConsistent(options: ConsistentOptions): Promise<Consi
           faultHooks,
         }),
       ],
-      providers: [WorkHandler],
+      providers: handlerProviders(options.handler),
     },
     { logger: ['error', 'warn'] },
   );

@@ -13,6 +13,8 @@ export interface ThroughputRunOptions {
   relay?: ConsistentOptions['relay'];
   /** Consistent endpoint's `batchSize` (library default otherwise). */
   batchSize?: number;
+  /** How the consistent endpoint's handler reaches the database (`context.manager` otherwise). */
+  handler?: ConsistentOptions['handler'];
 }
 
 /**
