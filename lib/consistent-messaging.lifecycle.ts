@@ -3,6 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -24,12 +25,11 @@ import { UnitOfWorkSubscriber } from './unit-of-work/unit-of-work.subscriber';
 /**
  * Starts the endpoint in order (ambient transactions, subscriber, tables, handlers, Redis,
  * subscriptions, worker, sweeper) and stops it in reverse on shutdown: no new jobs, in-flight ones
- * finished, marks flushed, connections closed, the DataSource left as it was, all before TypeORM
- * closes it.
+ * finished, marks flushed, connections closed; the DataSource is left as it was last.
  */
 @Injectable()
 export class ConsistentMessagingLifecycle
-  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
 {
   private readonly logger = new Logger('ConsistentMessaging');
 
@@ -80,6 +80,13 @@ export class ConsistentMessagingLifecycle
     await this.marker.flush();
     await this.queues.close();
     await this.connection.close();
+  }
+
+  /**
+   * Late: HTTP requests still running their @Outbox() methods, and handlers a closing worker gave up
+   * waiting for, must still write their outbox rows (dispatch then falls to the next sweeper).
+   */
+  onApplicationShutdown(): void {
     this.subscriber.unregister();
     this.transactions.uninstall();
   }

@@ -13,7 +13,7 @@ const DEFAULT_CONCURRENCY = 16;
  * Pool connections the library needs beside its handlers' transactions: one for the sweeper's claim
  * transaction, one shared by the dispatched marks, retention and health checks.
  */
-export const CONNECTIONS_KEPT_FOR_THE_RELAY = 2;
+const CONNECTIONS_KEPT_FOR_THE_RELAY = 2;
 
 /**
  * Applies defaults and checks every option; throws one error that lists all problems. Without
@@ -132,7 +132,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
 }
 
 function defaultConcurrency(pool: ConnectionPool | undefined): number {
-  if (!pool) return DEFAULT_CONCURRENCY;
+  if (!pool?.size) return DEFAULT_CONCURRENCY;
   return Math.max(1, Math.min(DEFAULT_CONCURRENCY, pool.size - CONNECTIONS_KEPT_FOR_THE_RELAY));
 }
 
@@ -144,7 +144,7 @@ function poolProblems(
   options: ResolvedMessagingOptions,
   pool: ConnectionPool | undefined,
 ): string[] {
-  if (!pool || !options.consume || !Number.isInteger(options.concurrency)) return [];
+  if (!pool?.size || !options.consume || !Number.isInteger(options.concurrency)) return [];
   const needed = options.concurrency + CONNECTIONS_KEPT_FOR_THE_RELAY;
   if (needed <= pool.size) return [];
   const fits = pool.size - CONNECTIONS_KEPT_FOR_THE_RELAY;

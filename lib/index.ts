@@ -55,6 +55,7 @@ export { TransactionRolledBackError } from './errors/transaction-rolled-back.err
 export { AttemptTimeoutError } from './errors/attempt-timeout.error';
 export { ForeignConnectionError } from './errors/foreign-connection.error';
 export { DataSourceInUseError } from './errors/data-source-in-use.error';
+export { ConcurrentTransactionsError } from './errors/concurrent-transactions.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export {
   MessagingAdminService,

@@ -12,7 +12,7 @@ import {
 import { AttemptTimeoutError } from '../errors/attempt-timeout.error';
 import { InFlightMessages } from '../metrics/in-flight-messages';
 import { MessagingMetrics } from '../metrics/messaging.metrics';
-import { HandlerRegistry } from '../pipeline/handler.registry';
+import { HandlerRegistry, type RegisteredHandler } from '../pipeline/handler.registry';
 import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeline';
 import type { IncomingMessage } from '../pipeline/incoming-message.interface';
 import { MessageBatcher } from '../pipeline/message.batcher';
@@ -102,26 +102,35 @@ export class EndpointWorker {
         new UnknownMessageTypeError(this.options.endpoint, parsed.envelope.type).message,
       );
     }
-    const deadline = new AbortController();
-    const timeoutMs = this.options.attemptTimeoutMs;
-    const timer = setTimeout(() => {
-      const names = handlers.map((handler) => handler.name);
-      deadline.abort(
-        new AttemptTimeoutError(parsed.envelope.id, parsed.envelope.type, names, timeoutMs),
-      );
-    }, timeoutMs);
+    const deadline = this.deadlineFor(parsed.envelope, handlers);
     const end = this.inFlight.begin();
+    const handling = this.handle({ ...parsed, handlers, signal: deadline.signal });
+    // In progress until the handlers really return, past the deadline too: a hung one shows.
+    handling.then(end, end);
     try {
-      const message = { ...parsed, handlers, signal: deadline.signal };
-      return await untilAborted(this.handle(message), deadline.signal);
+      return await untilAborted(handling, deadline.signal);
     } catch (error) {
       // Retrying can't make an output-layer handler stop publishing.
       if (error instanceof OutputLayerPublishError) throw new UnrecoverableError(error.message);
       throw asError(error);
     } finally {
-      clearTimeout(timer);
-      end();
+      deadline.clear();
     }
+  }
+
+  /** Aborts with an AttemptTimeoutError naming the message and its handlers once the attempt's time is up. */
+  private deadlineFor(
+    envelope: MessageEnvelope,
+    handlers: RegisteredHandler[],
+  ): { signal: AbortSignal; clear(): void } {
+    const controller = new AbortController();
+    const timeoutMs = this.options.attemptTimeoutMs;
+    const names = handlers.map((handler) => handler.name);
+    const timer = setTimeout(
+      () => controller.abort(new AttemptTimeoutError(envelope.id, envelope.type, names, timeoutMs)),
+      timeoutMs,
+    );
+    return { signal: controller.signal, clear: () => clearTimeout(timer) };
   }
 
   private handle(message: IncomingMessage): Promise<PipelineOutcome> {

@@ -5,6 +5,7 @@ import {
   MESSAGING_DATA_SOURCE,
 } from '../consistent-messaging.constants';
 import { DataSourceInUseError } from '../errors/data-source-in-use.error';
+import { ForeignConnectionError } from '../errors/foreign-connection.error';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { borrowQueryRunner } from './borrowed-query-runner';
 import { UnitOfWork } from './unit-of-work';
@@ -13,6 +14,7 @@ import {
   attachUnitOfWork,
   contain,
   enterUnitOfWork,
+  runNestedTransaction,
 } from './unit-of-work.storage';
 
 /** Endpoint using each data source in this process. */
@@ -31,13 +33,16 @@ const endpointsByDataSource = new WeakMap<DataSource, string>();
  */
 @Injectable()
 export class AmbientTransactions {
-  private createQueryRunnerOfDataSource: DataSource['createQueryRunner'] | undefined;
+  /** The DataSource's own, before it is wrapped. */
+  private readonly createQueryRunnerOfDataSource: DataSource['createQueryRunner'];
   private readonly restorers: (() => void)[] = [];
 
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
-  ) {}
+  ) {
+    this.createQueryRunnerOfDataSource = dataSource.createQueryRunner.bind(dataSource);
+  }
 
   install(): void {
     const dataSource = this.dataSource;
@@ -45,29 +50,25 @@ export class AmbientTransactions {
     if (user !== undefined) throw new DataSourceInUseError(user, this.options.endpoint);
     endpointsByDataSource.set(dataSource, this.options.endpoint);
 
-    const createQueryRunner = dataSource.createQueryRunner;
     const createEntityManager = dataSource.createEntityManager;
-    this.createQueryRunnerOfDataSource = (mode) => createQueryRunner.call(dataSource, mode);
     this.override(dataSource, 'createQueryRunner', (mode?: ReplicationMode) =>
       this.queryRunnerFor(mode),
     );
     this.override(dataSource, 'createEntityManager', (queryRunner?: QueryRunner) =>
-      containTransactions(createEntityManager.call(dataSource, queryRunner)),
+      this.containTransactions(createEntityManager.call(dataSource, queryRunner)),
     );
-    const manager = dataSource.manager;
-    this.override(manager, 'transaction', containedTransaction(manager));
+    this.override(dataSource.manager, 'transaction', this.containedTransaction(dataSource.manager));
   }
 
+  /** At shutdown, once nothing runs on the DataSource any more. */
   uninstall(): void {
     for (const restore of this.restorers.splice(0).reverse()) restore();
-    this.createQueryRunnerOfDataSource = undefined;
     endpointsByDataSource.delete(this.dataSource);
   }
 
   /** A query runner of the library's own: never an ambient unit's, never made a unit itself. */
   createOwnQueryRunner(mode?: ReplicationMode): QueryRunner {
-    const create = this.createQueryRunnerOfDataSource;
-    return create ? create(mode) : this.dataSource.createQueryRunner(mode);
+    return this.createQueryRunnerOfDataSource(mode);
   }
 
   private queryRunnerFor(mode: ReplicationMode | undefined): QueryRunner {
@@ -78,10 +79,15 @@ export class AmbientTransactions {
     return queryRunner;
   }
 
-  /** The outermost transaction started on `queryRunner` becomes a unit of work of the application. */
+  /**
+   * The outermost transaction started on `queryRunner` becomes a unit of work of the application;
+   * inside a unit of the library's, it would commit on its own.
+   */
   private watchTransactions(queryRunner: QueryRunner): void {
     const startTransaction = queryRunner.startTransaction;
     queryRunner.startTransaction = (isolationLevel) => {
+      if (activeUnitOfWork(this.dataSource)?.owner === 'library')
+        return Promise.reject(new ForeignConnectionError('START TRANSACTION'));
       if (!queryRunner.isTransactionActive) {
         const unitOfWork = new UnitOfWork(queryRunner, this.options.endpoint, 'application');
         attachUnitOfWork(queryRunner, unitOfWork);
@@ -100,19 +106,23 @@ export class AmbientTransactions {
       else delete target[key];
     });
   }
-}
 
-/**
- * `manager.transaction()` enters the unit of its new transaction (see `watchTransactions`) in the
- * caller's synchronous run: contained, two transactions started side by side stay apart.
- */
-function containedTransaction(manager: EntityManager): EntityManager['transaction'] {
-  const transaction = manager.transaction as (...args: unknown[]) => Promise<unknown>;
-  return ((...args: unknown[]) =>
-    contain(() => transaction.apply(manager, args))) as EntityManager['transaction'];
-}
+  /**
+   * `manager.transaction()`: inside a unit of work, a savepoint of it, refused beside another one;
+   * elsewhere, its new transaction enters its unit (see `watchTransactions`) in the caller's
+   * synchronous run, so contained: two started side by side stay apart.
+   */
+  private containedTransaction(manager: EntityManager): EntityManager['transaction'] {
+    const transaction = manager.transaction as (...args: unknown[]) => Promise<unknown>;
+    return ((...args: unknown[]) => {
+      const unitOfWork = activeUnitOfWork(this.dataSource);
+      const run = () => transaction.apply(manager, args);
+      return unitOfWork ? runNestedTransaction(unitOfWork, run) : contain(run);
+    }) as EntityManager['transaction'];
+  }
 
-function containTransactions(manager: EntityManager): EntityManager {
-  manager.transaction = containedTransaction(manager);
-  return manager;
+  private containTransactions(manager: EntityManager): EntityManager {
+    manager.transaction = this.containedTransaction(manager);
+    return manager;
+  }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import {
   CONSISTENT_MESSAGING_OPTIONS,
   MESSAGING_DATA_SOURCE,
@@ -7,7 +7,8 @@ import {
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
-import { destroyConnection } from '../storage/mysql-connections';
+import { thrownText } from '../errors/thrown-text';
+import { destroyConnection, killConnection } from '../storage/mysql-connections';
 import { AmbientTransactions } from './ambient-transactions';
 import { UnitOfWork } from './unit-of-work';
 import { activeUnitOfWork, attachUnitOfWork, runInUnitOfWork } from './unit-of-work.storage';
@@ -44,7 +45,7 @@ export class UnitOfWorkRunner {
 
   /**
    * For incoming messages: runs `work` in a new unit of work, never an outer one. If `signal`
-   * aborts first, the unit is abandoned: its connection is closed (the server rolls back), and
+   * aborts first, the unit is abandoned: its connection is killed (the server rolls back), and
    * the work still running in it can no longer write anywhere.
    */
   async runNew<T>(
@@ -56,6 +57,7 @@ export class UnitOfWorkRunner {
     const unitOfWork = new UnitOfWork(queryRunner, this.options.endpoint, 'library', incoming);
     attachUnitOfWork(queryRunner, unitOfWork);
     try {
+      signal?.throwIfAborted();
       // Not raced: a connection still on its way from the pool must arrive to be closed.
       await queryRunner.startTransaction();
       signal?.throwIfAborted();
@@ -64,15 +66,35 @@ export class UnitOfWorkRunner {
       await untilAborted(queryRunner.commitTransaction(), signal);
       return { result, committed: unitOfWork.written };
     } catch (error) {
-      if (signal?.aborted) {
-        unitOfWork.abandonedBy = signal.reason as Error;
-        destroyConnection(queryRunner);
-      } else if (queryRunner.isTransactionActive) {
-        await queryRunner.rollbackTransaction().catch(() => undefined);
-      }
+      // A ROLLBACK would queue behind what still runs on the connection: a hung handler, or a
+      // transaction opened beside the one that failed, whose COMMIT could then follow it.
+      if (signal?.aborted) await this.abandon(unitOfWork, signal.reason as Error);
+      else if (unitOfWork.openTransactions > 0) await this.abandon(unitOfWork, asError(error));
+      else await this.rollBack(queryRunner);
       throw error;
     } finally {
       await queryRunner.release();
     }
   }
+
+  /** Kills the connection and what still runs on it, so that its locks go at once. */
+  private async abandon(unitOfWork: UnitOfWork, reason: Error): Promise<void> {
+    unitOfWork.abandonedBy = reason;
+    if (!unitOfWork.queryRunner.isTransactionActive) return;
+    await killConnection(unitOfWork.queryRunner, this.transactions.createOwnQueryRunner());
+  }
+
+  /** A connection whose ROLLBACK failed may still be in a transaction: it must not go back to the pool. */
+  private async rollBack(queryRunner: QueryRunner): Promise<void> {
+    if (!queryRunner.isTransactionActive) return;
+    const rolledBack = await queryRunner.rollbackTransaction().then(
+      () => true,
+      () => false,
+    );
+    if (!rolledBack || queryRunner.isTransactionActive) destroyConnection(queryRunner);
+  }
+}
+
+function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(thrownText(thrown));
 }

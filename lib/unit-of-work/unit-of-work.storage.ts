@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { ConcurrentTransactionsError } from '../errors/concurrent-transactions.error';
 import type { UnitOfWork } from './unit-of-work';
 
 /**
@@ -8,6 +9,8 @@ import type { UnitOfWork } from './unit-of-work';
  */
 interface AmbientFrame {
   readonly unitOfWork: UnitOfWork | undefined;
+  /** How many `transaction()` calls of the unit this path runs inside. */
+  readonly depth: number;
 }
 
 const storage = new AsyncLocalStorage<AmbientFrame>();
@@ -15,21 +18,39 @@ const unitsOfWork = new WeakMap<QueryRunner, UnitOfWork>();
 
 /** Runs `work` with `unitOfWork` active on its whole async path. */
 export function runInUnitOfWork<T>(unitOfWork: UnitOfWork, work: () => T): T {
-  return storage.run({ unitOfWork }, work);
+  return storage.run({ unitOfWork, depth: 0 }, work);
 }
 
 /**
  * Makes `unitOfWork` active for the rest of the current synchronous run and what it starts: the
- * code that started a transaction on a query runner of its own. Callers that may start several
- * side by side run inside `contain()`.
+ * code that started a transaction on a query runner of its own.
  */
 export function enterUnitOfWork(unitOfWork: UnitOfWork): void {
-  storage.enterWith({ unitOfWork });
+  storage.enterWith({ unitOfWork, depth: 0 });
 }
 
 /** Runs `work` so that a unit it enters stays inside it, invisible to code beside it. */
 export function contain<T>(work: () => T): T {
-  return storage.run({ unitOfWork: storage.getStore()?.unitOfWork }, work);
+  const frame = storage.getStore();
+  return storage.run({ unitOfWork: frame?.unitOfWork, depth: frame?.depth ?? 0 }, work);
+}
+
+/**
+ * Runs a `transaction()` call made inside `unitOfWork` (a savepoint of it). Refuses one opened
+ * while a call beside it, not around it, is still running: both would use the same connection.
+ */
+export async function runNestedTransaction<T>(
+  unitOfWork: UnitOfWork,
+  work: () => Promise<T>,
+): Promise<T> {
+  const depth = storage.getStore()?.depth ?? 0;
+  if (unitOfWork.openTransactions !== depth) throw new ConcurrentTransactionsError();
+  unitOfWork.openTransactions++;
+  try {
+    return await storage.run({ unitOfWork, depth: depth + 1 }, work);
+  } finally {
+    unitOfWork.openTransactions--;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type {
   AfterQueryEvent,
   BeforeQueryEvent,
@@ -14,6 +14,7 @@ import type {
 } from 'typeorm';
 import { MESSAGING_DATA_SOURCE } from '../consistent-messaging.constants';
 import { ForeignConnectionError } from '../errors/foreign-connection.error';
+import { thrownText } from '../errors/thrown-text';
 import { TransactionRolledBackError } from '../errors/transaction-rolled-back.error';
 import { FaultInjector } from '../faults/fault-injector';
 import { pullDomainEvents } from '../outbox/domain-events';
@@ -37,6 +38,8 @@ const TRANSACTION_ROLLED_BACK: Record<number, string> = {
  */
 @Injectable()
 export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
+  private readonly logger = new Logger('ConsistentMessaging');
+
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly store: OutboxStore,
@@ -94,12 +97,20 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
     });
   }
 
-  /** The library's runners dispatch their own units; the application's are dispatched here. */
+  /**
+   * The library's runners dispatch their own units; the application's are dispatched here. Never
+   * throws: the transaction committed, and a failure here must not look to the application like a
+   * transaction to retry (what is not dispatched stays pending for the sweeper).
+   */
   async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const unitOfWork = unitOfWorkOf(event.queryRunner);
     if (!unitOfWork || unitOfWork.owner !== 'application') return;
     if (event.queryRunner.isTransactionActive || unitOfWork.written.length === 0) return;
-    await this.relay.dispatchCommitted(unitOfWork.written);
+    await this.relay.dispatchCommitted(unitOfWork.written).catch((error: unknown) => {
+      this.logger.warn(
+        `Dispatch after an application transaction failed, left for the sweeper: ${thrownText(error)}`,
+      );
+    });
   }
 
   afterInsert(event: InsertEvent<ObjectLiteral>): void {

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { NoActiveUnitOfWorkError } from '../errors/no-active-unit-of-work.error';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
 import { newMessageId } from '../messages/message-id';
@@ -36,7 +37,11 @@ export class UnitOfWork {
   rolledBackBy: string | undefined;
   /** Set when the library gave up on the unit (its attempt timed out): nothing may run in it now. */
   abandonedBy: Error | undefined;
+  /** `transaction()` calls running inside the unit, as savepoints. */
+  openTransactions = 0;
   private started = false;
+  /** Its messages went to the outbox: the outermost COMMIT is under way. */
+  private sealed = false;
   /** For each open savepoint, how many messages were pending when it began. */
   private readonly savepoints: number[] = [];
   /** Every incoming message this unit handles: one, or several in a batch. */
@@ -58,9 +63,18 @@ export class UnitOfWork {
     return this.queryRunner.connection;
   }
 
-  /** Its transaction is open: statements and messages of this async path belong to it. */
+  /**
+   * Its transaction is open: statements and messages of this async path belong to it. Not before
+   * its START TRANSACTION went through, so that code started beside it in the same synchronous run
+   * never lands in it.
+   */
   get isOpen(): boolean {
-    return this.queryRunner.isTransactionActive && !this.queryRunner.isReleased;
+    return (
+      this.started &&
+      !this.sealed &&
+      this.queryRunner.isTransactionActive &&
+      !this.queryRunner.isReleased
+    );
   }
 
   /** The incoming message being handled: in a batch, each message in turn. */
@@ -100,6 +114,7 @@ export class UnitOfWork {
         'send() needs the name of the destination endpoint as its first argument',
       );
     }
+    if (this.sealed) throw new NoActiveUnitOfWorkError('record a message while its unit commits');
     const type = messageTypeOfInstance(message);
     const id = options.messageId ?? this.nextId();
     origin.correlationId ??= id;
@@ -158,6 +173,7 @@ export class UnitOfWork {
 
   /** Moves the buffered messages to `written`, returning them for the outbox insert. */
   takePending(): OutboxMessage[] {
+    this.sealed = true;
     const taken = this.pending.splice(0, this.pending.length);
     this.written.push(...taken);
     return taken;

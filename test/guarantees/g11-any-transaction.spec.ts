@@ -146,4 +146,24 @@ describe('G11 any transaction: @Outbox() and the application transactions', () =
     expect(connectionIds[0]).not.toBe(connectionIds[1]);
     expect([await ordersWithId(a), await ordersWithId(b)]).toEqual([1, 1]);
   });
+
+  it('two query runners whose transactions start side by side, without connect(), stay apart', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const dataSource = app.get(DataSource);
+    const inOwnTransaction = async (id: string) => {
+      const queryRunner = dataSource.createQueryRunner();
+      await queryRunner.startTransaction();
+      try {
+        await dataSource.getRepository(G11Order).insert({ id, via: 'side-by-side' });
+        const [row] = await dataSource.query('SELECT CONNECTION_ID() AS id');
+        await queryRunner.commitTransaction();
+        return Number(row.id);
+      } finally {
+        await queryRunner.release();
+      }
+    };
+    const connectionIds = await Promise.all([a, b].map(inOwnTransaction));
+    expect(connectionIds[0]).not.toBe(connectionIds[1]);
+    expect([await ordersWithId(a), await ordersWithId(b)]).toEqual([1, 1]);
+  });
 });

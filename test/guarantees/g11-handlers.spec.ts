@@ -7,9 +7,12 @@ import type { MessageEnvelope } from '../../lib';
 import {
   G11Visit,
   OldQueryRunnerHandler,
+  ParallelTransactionsHandler,
+  RecordTwiceAtOnce,
   RecordVisit,
   UseOldQueryRunner,
   VisitHandler,
+  visitsOf,
 } from '../fixtures/g11-handlers.fixtures';
 import { deliver, envelopeOf, inboxCount, openQueue } from '../support/jobs';
 import { closeAndCleanUp } from '../support/scenarios';
@@ -34,7 +37,7 @@ describe('G11 any transaction: handlers', () => {
       prefix,
       entities: [G11Visit],
       imports: [TypeOrmModule.forFeature([G11Visit]), transactionalClsModule()],
-      providers: [VisitHandler, OldQueryRunnerHandler],
+      providers: [VisitHandler, OldQueryRunnerHandler, ParallelTransactionsHandler],
     });
     queue = openQueue(prefix, endpoint);
   });
@@ -44,12 +47,7 @@ describe('G11 any transaction: handlers', () => {
     await closeAndCleanUp(prefix, [queue], [app]);
   });
 
-  const visitRows = async (visitId: string): Promise<string[]> => {
-    const rows: { via: string }[] = await app
-      .get(DataSource)
-      .query(`SELECT via FROM \`${prefix}g11_visit\` WHERE visitId = ? ORDER BY via`, [visitId]);
-    return rows.map((row) => row.via);
-  };
+  const visitRows = async (visitId: string) => (await visitsOf(app, prefix, visitId)).sort();
   const settled = (id: string) =>
     waitFor(`message ${id} settled`, async () =>
       ['completed', 'failed'].includes(await queue.getJobState(id)),
@@ -75,14 +73,29 @@ describe('G11 any transaction: handlers', () => {
     expect(await visitRows(visitId)).toEqual(['cls', 'data-source', 'repository', 'tx']);
   });
 
-  it('refuses a statement on a query runner created before the unit: it fails, writes nothing', async () => {
+  it.each([false, true])(
+    'refuses a query runner created before the unit (in a transaction: %s): it fails, writes nothing',
+    async (inTransaction) => {
+      const visitId = randomUUID();
+      const errors = app.get(OldQueryRunnerHandler).errors;
+      errors.length = 0;
+      const envelope = envelopeOf(new UseOldQueryRunner(visitId, inTransaction));
+      await deliver(queue, envelope, { attempts: 1 });
+      await settled(envelope.id);
+      expect(await queue.getJobState(envelope.id)).toBe('failed');
+      expect((await queue.getJob(envelope.id))?.failedReason).toMatch(/another connection/);
+      expect(errors).toEqual(['ForeignConnectionError']);
+      expect(await visitRows(visitId)).toEqual([]);
+    },
+  );
+
+  it('refuses two transactions opened side by side in one unit: nothing of either commits', async () => {
     const visitId = randomUUID();
-    const envelope = envelopeOf(new UseOldQueryRunner(visitId));
+    const envelope = envelopeOf(new RecordTwiceAtOnce(visitId));
     await deliver(queue, envelope, { attempts: 1 });
     await settled(envelope.id);
     expect(await queue.getJobState(envelope.id)).toBe('failed');
-    expect((await queue.getJob(envelope.id))?.failedReason).toMatch(/another connection/);
-    expect(app.get(OldQueryRunnerHandler).errors).toContain('ForeignConnectionError');
+    expect(app.get(ParallelTransactionsHandler).errors).toEqual(['ConcurrentTransactionsError']);
     expect(await visitRows(visitId)).toEqual([]);
   });
 });

@@ -2,9 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'crypto';
-import { DataSource } from 'typeorm';
 import { MessagingMetrics, type MessageEnvelope } from '../../lib';
-import { G11Visit, LookUp, LookUpHandler } from '../fixtures/g11-handlers.fixtures';
+import { G11Visit, LookUp, LookUpHandler, visitsOf } from '../fixtures/g11-handlers.fixtures';
 import { SlowVisit, SlowVisitHandler, type FirstAttempt } from '../fixtures/g12-stuck.fixtures';
 import { CpuLoad } from '../support/cpu-load';
 import { deliver, envelopeOf, openQueue } from '../support/jobs';
@@ -42,12 +41,7 @@ describe('G12 nothing stuck', () => {
       await closeAndCleanUp(prefix, [queue], [app]);
     });
 
-    const visits = async (visitId: string): Promise<string[]> => {
-      const rows: { via: string }[] = await app
-        .get(DataSource)
-        .query(`SELECT via FROM \`${prefix}g11_visit\` WHERE visitId = ? ORDER BY id`, [visitId]);
-      return rows.map((row) => row.via);
-    };
+    const visits = (visitId: string) => visitsOf(app, prefix, visitId);
 
     async function deliverVisit(firstAttempt: FirstAttempt): Promise<string> {
       const visitId = randomUUID();
@@ -82,12 +76,14 @@ describe('G12 nothing stuck', () => {
       const id = await deliverVisit('waits-for-release');
       await waitFor(
         'the message in progress',
-        async () => (await metrics.snapshot()).inFlight === 1,
+        async () => (await metrics.snapshot()).inFlight >= 1,
       );
       await waitFor('time to pass', async () => (await metrics.snapshot()).oldestInFlightMs >= 300);
       handler.release.resolve();
       await waitFor('the message', async () => (await queue.getJobState(id)) === 'completed');
-      expect(await metrics.snapshot()).toMatchObject({ inFlight: 0, oldestInFlightMs: 0 });
+      // Abandoned attempts of the tests before count until their handlers return too.
+      await waitFor('nothing in progress', async () => (await metrics.snapshot()).inFlight === 0);
+      expect((await metrics.snapshot()).oldestInFlightMs).toBe(0);
     });
   });
 

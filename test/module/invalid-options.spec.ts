@@ -14,7 +14,11 @@ import { db, redis } from '../support/services';
 
 /** Stands in for TypeOrmModule: options are checked before any connection is needed. */
 function noDatabase(options: object = {}) {
-  const dataSource = { name: 'default', options: { type: 'mysql', ...options } };
+  const dataSource = {
+    name: 'default',
+    options: { type: 'mysql', ...options },
+    createQueryRunner: () => undefined,
+  };
   @Global()
   @Module({ providers: [{ provide: DataSource, useValue: dataSource }], exports: [DataSource] })
   class NoDatabaseModule {}
