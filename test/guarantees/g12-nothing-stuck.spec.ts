@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'crypto';
+import { DataSource } from 'typeorm';
 import { MessagingMetrics, type MessageEnvelope } from '../../lib';
 import { G11Visit, LookUp, LookUpHandler, visitsOf } from '../fixtures/g11-handlers.fixtures';
 import { SlowVisit, SlowVisitHandler, type FirstAttempt } from '../fixtures/g12-stuck.fixtures';
@@ -68,6 +69,41 @@ describe('G12 nothing stuck', () => {
       expect(handler.lateWriteErrors).toEqual(['AttemptTimeoutError']);
       const visitId = JSON.parse((await queue.getJob(id))!.data.payload).visitId;
       expect(await visits(visitId)).toEqual(['attempt-2']);
+    });
+
+    it('kills the connection of an attempt stuck in a lock wait, so its locks go at once', async () => {
+      const visitId = randomUUID();
+      const table = `\`${prefix}g11_visit\``;
+      const dataSource = app.get(DataSource);
+      await dataSource.query(`INSERT INTO ${table} (visitId, via) VALUES (?, 'seed')`, [visitId]);
+      const holder = dataSource.createQueryRunner();
+      await holder.startTransaction();
+      try {
+        await holder.query(`SELECT * FROM ${table} WHERE visitId = ? FOR UPDATE`, [visitId]);
+        const envelope = envelopeOf(new SlowVisit(visitId, 'waits-for-a-lock'));
+        await deliver(queue, envelope, { attempts: 3 });
+        const waiters = app.get(SlowVisitHandler).lockWaiters;
+        await waitFor(
+          'the attempt given up',
+          async () => (await queue.getJob(envelope.id))?.attemptsMade === 1,
+          30000,
+        );
+        // The lock is still held: only a KILL ends the waiting statement now, not a closed socket.
+        await waitFor(
+          'the waiting thread gone',
+          async () => {
+            const rows = await holder.query(
+              'SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?',
+              [waiters[0]],
+            );
+            return rows.length === 0;
+          },
+          10000,
+        );
+      } finally {
+        await holder.rollbackTransaction();
+        await holder.release();
+      }
     });
 
     it('reports how long the oldest message has been in progress', async () => {
