@@ -50,8 +50,7 @@ export class ConsistentMessagingLifecycle
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.transactions.install();
-    this.subscriber.register();
+    this.transactions.install(this.subscriber);
     await this.tables.ensure();
     this.explorer.explore();
   }
@@ -83,11 +82,11 @@ export class ConsistentMessagingLifecycle
   }
 
   /**
-   * Late: HTTP requests still running their @Outbox() methods, and handlers a closing worker gave up
-   * waiting for, must still write their outbox rows (dispatch then falls to the next sweeper).
+   * Last: HTTP requests still running @Outbox() methods, and handlers a closing worker gave up
+   * waiting for, still write their outbox rows in their transactions (dispatch is then left to the
+   * sweepers).
    */
   onApplicationShutdown(): void {
-    this.subscriber.unregister();
-    this.transactions.uninstall();
+    this.transactions.release();
   }
 }

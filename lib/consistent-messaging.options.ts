@@ -57,13 +57,11 @@ export function resolveMessagingOptions(
     },
     faultHooks: given.faultHooks ?? {},
   };
-  const problems = [...findProblems(resolved), ...poolProblems(resolved, pool)];
-  if ('ambientUnitOfWork' in given) {
-    problems.push(
-      "ambientUnitOfWork: no longer an option; handlers' units of work are always ambient, so that " +
-        'repositories and managers the application injects write in them (remove it)',
-    );
-  }
+  const problems = [
+    ...unknownOptions(given, resolved),
+    ...findProblems(resolved),
+    ...poolProblems(resolved, pool),
+  ];
   if (problems.length > 0) throw new InvalidMessagingOptionsError(problems);
   return resolved;
 }
@@ -129,6 +127,50 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     );
   }
   return problems;
+}
+
+/** Options given that don't exist (a typo, or one that was removed), each with what to do. */
+function unknownOptions(
+  given: ConsistentMessagingModuleOptions,
+  resolved: ResolvedMessagingOptions,
+): string[] {
+  const problems: string[] = [];
+  const check = (object: unknown, known: object, path: string) => {
+    if (typeof object !== 'object' || object === null) return;
+    for (const key of Object.keys(object)) {
+      if (key in known) continue;
+      const hint =
+        key === 'ambientUnitOfWork'
+          ? "no longer an option: handlers' units of work are always ambient, so that the " +
+            'repositories and managers the application injects write in them (remove it)'
+          : `not an option${closest(key, Object.keys(known), path)} (remove it)`;
+      problems.push(`${path}${key}: ${hint}`);
+    }
+  };
+  check(given, resolved, '');
+  check(given.relay, resolved.relay, 'relay.');
+  check(given.retention, resolved.retention, 'retention.');
+  check(given.retry, resolved.retry, 'retry.');
+  return problems;
+}
+
+/** "; did you mean x?" for a known name at most two edits away, else "". */
+function closest(key: string, known: string[], path: string): string {
+  const near = known.find((name) => editDistance(key.toLowerCase(), name.toLowerCase()) <= 2);
+  return near ? `; did you mean ${path}${near}?` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function defaultConcurrency(pool: ConnectionPool | undefined): number {

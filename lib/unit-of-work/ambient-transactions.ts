@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager, QueryRunner, ReplicationMode } from 'typeorm';
+import type {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  ReplicationMode,
+} from 'typeorm';
 import {
   CONSISTENT_MESSAGING_OPTIONS,
   MESSAGING_DATA_SOURCE,
@@ -17,8 +23,8 @@ import {
   runNestedTransaction,
 } from './unit-of-work.storage';
 
-/** Endpoint using each data source in this process. */
-const endpointsByDataSource = new WeakMap<DataSource, string>();
+/** What is installed on each data source of this process. */
+const installed = new WeakMap<DataSource, AmbientTransactions>();
 
 /**
  * Ties the messaging DataSource to the unit of work active on each async path, so that the code
@@ -29,13 +35,15 @@ const endpointsByDataSource = new WeakMap<DataSource, string>();
  *   runner of the application's) becomes a unit of work itself, which @Outbox() methods called in
  *   it join and whose messages are dispatched after its COMMIT.
  * TypeORM has no hook for this, so `createQueryRunner`, `createEntityManager` and the managers'
- * `transaction` are wrapped on this DataSource instance while the module runs.
+ * `transaction` are wrapped on this DataSource instance, with the subscriber that follows its
+ * transactions, for as long as the DataSource may run them.
  */
 @Injectable()
 export class AmbientTransactions {
   /** The DataSource's own, before it is wrapped. */
-  private readonly createQueryRunnerOfDataSource: DataSource['createQueryRunner'];
+  private createQueryRunnerOfDataSource: DataSource['createQueryRunner'];
   private readonly restorers: (() => void)[] = [];
+  private released = false;
 
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -44,12 +52,19 @@ export class AmbientTransactions {
     this.createQueryRunnerOfDataSource = dataSource.createQueryRunner.bind(dataSource);
   }
 
-  install(): void {
+  install(subscriber: EntitySubscriberInterface): void {
     const dataSource = this.dataSource;
-    const user = endpointsByDataSource.get(dataSource);
-    if (user !== undefined) throw new DataSourceInUseError(user, this.options.endpoint);
-    endpointsByDataSource.set(dataSource, this.options.endpoint);
+    const previous = installed.get(dataSource);
+    if (previous && !previous.released)
+      throw new DataSourceInUseError(previous.options.endpoint, this.options.endpoint);
+    previous?.uninstall();
+    installed.set(dataSource, this);
 
+    dataSource.subscribers.push(subscriber);
+    this.restorers.push(() =>
+      dataSource.subscribers.splice(dataSource.subscribers.indexOf(subscriber), 1),
+    );
+    this.createQueryRunnerOfDataSource = dataSource.createQueryRunner.bind(dataSource);
     const createEntityManager = dataSource.createEntityManager;
     this.override(dataSource, 'createQueryRunner', (mode?: ReplicationMode) =>
       this.queryRunnerFor(mode),
@@ -60,10 +75,20 @@ export class AmbientTransactions {
     this.override(dataSource.manager, 'transaction', this.containedTransaction(dataSource.manager));
   }
 
-  /** At shutdown, once nothing runs on the DataSource any more. */
-  uninstall(): void {
+  /**
+   * At shutdown. Nest still serves HTTP requests after the modules' shutdown hooks, so the wrappers
+   * stay while the DataSource is open: without them a running @Outbox() method would write outside
+   * its unit, or wait for a second connection. They go once TypeORM has closed it, or when another
+   * endpoint installs on it.
+   */
+  release(): void {
+    this.released = true;
+    if (!this.dataSource.isInitialized) this.uninstall();
+  }
+
+  private uninstall(): void {
     for (const restore of this.restorers.splice(0).reverse()) restore();
-    endpointsByDataSource.delete(this.dataSource);
+    if (installed.get(this.dataSource) === this) installed.delete(this.dataSource);
   }
 
   /** A query runner of the library's own: never an ambient unit's, never made a unit itself. */

@@ -47,15 +47,6 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
     private readonly faults: FaultInjector,
   ) {}
 
-  register(): void {
-    if (!this.dataSource.subscribers.includes(this)) this.dataSource.subscribers.push(this);
-  }
-
-  unregister(): void {
-    const index = this.dataSource.subscribers.indexOf(this);
-    if (index >= 0) this.dataSource.subscribers.splice(index, 1);
-  }
-
   /**
    * A statement on another connection while a handler's or @Outbox() method's unit is open on
    * this path would commit on its own (a query runner the code kept from before the unit).

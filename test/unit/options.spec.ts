@@ -70,6 +70,25 @@ describe('module options', () => {
     );
   });
 
+  it('refuses options that do not exist, with the one that was probably meant', () => {
+    const attempt = () =>
+      resolveMessagingOptions({
+        ...valid,
+        concurency: 4,
+        relay: { sweepIntervalMS: 100 },
+      } as ConsistentMessagingModuleOptions);
+    expect(attempt).toThrow(/concurency: not an option; did you mean concurrency\? \(remove it\)/);
+    expect(attempt).toThrow(
+      /relay.sweepIntervalMS: not an option; did you mean relay.sweepIntervalMs\?/,
+    );
+    expect(() =>
+      resolveMessagingOptions({
+        ...valid,
+        ambientUnitOfWork: false,
+      } as ConsistentMessagingModuleOptions),
+    ).toThrow(/ambientUnitOfWork: no longer an option/);
+  });
+
   it('lists every wrong value at once', () => {
     const attempt = () =>
       resolveMessagingOptions({
