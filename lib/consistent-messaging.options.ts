@@ -129,6 +129,9 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
   return problems;
 }
 
+/** Read when the module is defined (ConsistentMessagingExtras); Nest leaves them in the options. */
+const MODULE_EXTRAS = { isGlobal: true, dataSource: true, admin: true };
+
 /** Options given that don't exist (a typo, or one that was removed), each with what to do. */
 function unknownOptions(
   given: ConsistentMessagingModuleOptions,
@@ -147,7 +150,7 @@ function unknownOptions(
       problems.push(`${path}${key}: ${hint}`);
     }
   };
-  check(given, resolved, '');
+  check(given, { ...resolved, ...MODULE_EXTRAS }, '');
   check(given.relay, resolved.relay, 'relay.');
   check(given.retention, resolved.retention, 'retention.');
   check(given.retry, resolved.retry, 'retry.');
