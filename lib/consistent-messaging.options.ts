@@ -3,9 +3,9 @@ import type {
   ConsistentMessagingModuleOptions,
   ResolvedMessagingOptions,
 } from './interfaces/consistent-messaging-options.interface';
+import { ENDPOINT_NAME } from './messages/message-rules';
 import type { ConnectionPool } from './storage/mysql-connections';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const TABLE_PREFIX = /^[A-Za-z0-9_]*$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_CONCURRENCY = 16;
@@ -68,7 +68,7 @@ export function resolveMessagingOptions(
 
 function findProblems(options: ResolvedMessagingOptions): string[] {
   const problems: string[] = [];
-  if (typeof options.endpoint !== 'string' || !NAME.test(options.endpoint)) {
+  if (typeof options.endpoint !== 'string' || !ENDPOINT_NAME.test(options.endpoint)) {
     problems.push(
       `endpoint: give this endpoint's name, letters, digits, ".", "_" or "-" (got ${show(options.endpoint)})`,
     );
@@ -81,7 +81,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
   if (!TABLE_PREFIX.test(options.tablePrefix)) {
     problems.push(`tablePrefix: letters, digits and "_" only (got ${show(options.tablePrefix)})`);
   }
-  if (!NAME.test(options.queuePrefix) || options.queuePrefix.includes(':')) {
+  if (!ENDPOINT_NAME.test(options.queuePrefix)) {
     problems.push(
       `queuePrefix: letters, digits, ".", "_" or "-" (got ${show(options.queuePrefix)})`,
     );

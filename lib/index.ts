@@ -56,6 +56,7 @@ export { AttemptTimeoutError } from './errors/attempt-timeout.error';
 export { ForeignConnectionError } from './errors/foreign-connection.error';
 export { DataSourceInUseError } from './errors/data-source-in-use.error';
 export { ConcurrentTransactionsError } from './errors/concurrent-transactions.error';
+export { InvalidMessageError } from './errors/invalid-message.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export {
   MessagingAdminService,

@@ -1,5 +1,6 @@
 import { MalformedMessageError } from '../errors/malformed-message.error';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import { MAX_MESSAGE_ID_LENGTH } from '../messages/message-rules';
 
 /** Checks a job's data is a message envelope and parses its payload; throws MalformedMessageError. */
 export function parseEnvelope(data: unknown): { envelope: MessageEnvelope; payload: object } {
@@ -17,6 +18,14 @@ export function parseEnvelope(data: unknown): { envelope: MessageEnvelope; paylo
     Array.isArray(envelope.headers)
   ) {
     throw new MalformedMessageError('"headers" must be an object');
+  }
+  // Both end up in columns of that size: a longer one would be cut, and two could collide.
+  for (const [name, id] of [
+    ['"id"', envelope.id],
+    ['"headers.correlationId"', envelope.headers.correlationId],
+  ] as const) {
+    if (typeof id === 'string' && id.length > MAX_MESSAGE_ID_LENGTH)
+      throw new MalformedMessageError(`${name} is longer than ${MAX_MESSAGE_ID_LENGTH} characters`);
   }
   let payload: unknown;
   try {

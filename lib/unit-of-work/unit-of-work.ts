@@ -1,8 +1,10 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { InvalidMessageError } from '../errors/invalid-message.error';
 import { NoActiveUnitOfWorkError } from '../errors/no-active-unit-of-work.error';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
 import { newMessageId } from '../messages/message-id';
+import { endpointNameProblem, MAX_NAME_LENGTH, messageIdProblem } from '../messages/message-rules';
 import { messageTypeOfInstance } from '../messages/message-type';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { type Submission, submissionMessageId } from './submission';
@@ -116,6 +118,13 @@ export class UnitOfWork {
     }
     if (this.sealed) throw new NoActiveUnitOfWorkError('record a message while its unit commits');
     const type = messageTypeOfInstance(message);
+    const problem =
+      (destination !== null ? endpointNameProblem(destination) : undefined) ??
+      (options.messageId !== undefined ? messageIdProblem(options.messageId) : undefined) ??
+      (type.length > MAX_NAME_LENGTH
+        ? `message type "${type.slice(0, 40)}…" is too long`
+        : undefined);
+    if (problem) throw new InvalidMessageError(problem);
     const id = options.messageId ?? this.nextId();
     origin.correlationId ??= id;
     this.pending.push({

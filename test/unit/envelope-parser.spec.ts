@@ -29,6 +29,12 @@ describe('envelope parser', () => {
     ['headers an array', { id: '1', type: 'T', payload: '{}', headers: [] }, /"headers"/],
     ['payload not JSON', { id: '1', type: 'T', payload: '{nope', headers }, /not JSON/],
     ['payload a number', { id: '1', type: 'T', payload: '42', headers }, /not a JSON object/],
+    ['an id too long', { id: 'x'.repeat(65), type: 'T', payload: '{}', headers }, /"id" is longer/],
+    [
+      'a correlation id too long',
+      { id: '1', type: 'T', payload: '{}', headers: { ...headers, correlationId: 'c'.repeat(65) } },
+      /"headers.correlationId" is longer/,
+    ],
   ])('rejects %s', (_case, data, reason) => {
     expect(() => parseEnvelope(data)).toThrow(MalformedMessageError);
     expect(() => parseEnvelope(data)).toThrow(reason);

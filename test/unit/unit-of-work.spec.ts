@@ -1,5 +1,5 @@
 import type { QueryRunner } from 'typeorm';
-import { Message, type MessageEnvelope } from '../../lib';
+import { InvalidMessageError, Message, type MessageEnvelope } from '../../lib';
 import { UnitOfWork } from '../../lib/unit-of-work/unit-of-work';
 import { submissionMessageId } from '../../lib/unit-of-work/submission';
 import { envelopeOf } from '../support/jobs';
@@ -47,5 +47,32 @@ describe('unit of work with several incoming messages', () => {
     expect(unit.record(new Note('b'), 'x')).toMatch(V7);
     unit.deriveIdsFrom(k2);
     expect(unit.record(new Note('c'), 'x')).toBe(submissionMessageId(k2, 0));
+  });
+});
+
+describe('recording a message', () => {
+  const unit = () => new UnitOfWork({} as QueryRunner, 'uow', 'library');
+
+  it.each([
+    [
+      'an id longer than the column',
+      { messageId: 'x'.repeat(65) },
+      'x',
+      /65 characters long, at most 64/,
+    ],
+    ['an integer id (BullMQ refuses it)', { messageId: '12345' }, 'x', /is an integer/],
+    ['an id with ":" (BullMQ refuses it)', { messageId: 'order:42' }, 'x', /contains ":"/],
+    ['a destination with ":"', {}, 'orders:eu', /endpoint name "orders:eu"/],
+  ])('refuses %s at once, recording nothing', (_what, options, destination, reason) => {
+    const unitOfWork = unit();
+    const recording = () => unitOfWork.record(new Note('n'), destination, options);
+    expect(recording).toThrow(InvalidMessageError);
+    expect(recording).toThrow(reason);
+    expect(unitOfWork.pending).toEqual([]);
+  });
+
+  it('takes an id of 64 characters and an endpoint name with dots and dashes', () => {
+    const id = 'a'.repeat(64);
+    expect(unit().record(new Note('n'), 'billing.eu-1', { messageId: id })).toBe(id);
   });
 });

@@ -1,0 +1,28 @@
+/** Longest message id the outbox and inbox columns hold (`VARCHAR(64)`). */
+export const MAX_MESSAGE_ID_LENGTH = 64;
+/** Longest endpoint name or message type the columns hold (`VARCHAR(255)`). */
+export const MAX_NAME_LENGTH = 255;
+/** An endpoint name: also a BullMQ queue name, which may not contain ':'. */
+export const ENDPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Why a message id can't be used, or undefined if it can: it must fit the columns (on a server
+ * without strict `sql_mode` a longer one would be cut, and two ids could collide), and BullMQ,
+ * where it is the job id, refuses integers and ':'.
+ */
+export function messageIdProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string' || id === '') return 'a message id must be a non-empty string';
+  if (id.length > MAX_MESSAGE_ID_LENGTH)
+    return `message id "${id.slice(0, 20)}…" is ${id.length} characters long, at most ${MAX_MESSAGE_ID_LENGTH}`;
+  if (`${parseInt(id, 10)}` === id)
+    return `message id "${id}" is an integer, which BullMQ refuses as a job id`;
+  if (id.includes(':')) return `message id "${id}" contains ":", which BullMQ refuses in a job id`;
+  return undefined;
+}
+
+/** Why an endpoint name can't be a destination, or undefined if it can. */
+export function endpointNameProblem(name: string): string | undefined {
+  if (!ENDPOINT_NAME.test(name) || name.length > MAX_NAME_LENGTH)
+    return `endpoint name "${name}" must be letters, digits, ".", "_" or "-", at most ${MAX_NAME_LENGTH} characters`;
+  return undefined;
+}
