@@ -2,8 +2,8 @@ const fs = require('fs');
 const path = require('path');
 
 /**
- * Writes { passed, failed, total } to .test-results/summary.json after each run, and ends the
- * output with the plain line `N passed, N failed`.
+ * Writes { passed, failed, total } to .test-results/summary.json (or the file TEST_SUMMARY names)
+ * after each run, and ends the output with the plain line `N passed, N failed`.
  */
 class SummaryReporter {
   constructor(globalConfig) {
@@ -17,7 +17,8 @@ class SummaryReporter {
     const summary = { passed, failed, total };
     const dir = path.join(this.rootDir, '.test-results');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary) + '\n');
+    const file = process.env.TEST_SUMMARY || 'summary.json';
+    fs.writeFileSync(path.join(dir, file), JSON.stringify(summary) + '\n');
     process.stdout.write(`${passed} passed, ${failed} failed\n`);
   }
 }

@@ -18,14 +18,7 @@ describe('fault-injection harness (CI size)', () => {
   });
 
   it('keeps every invariant through 40 s of faults', async () => {
-    harness = startHarness([
-      '--seed',
-      '20261127',
-      '--duration',
-      '40',
-      '--processes',
-      '200',
-    ]);
+    harness = startHarness(['--seed', '20261127', '--duration', '40', '--processes', '200']);
     const { code, stdout, stderr } = await exitOf(harness);
     const line = stdout.split('\n').find((text) => text.startsWith('report '));
     if (!line) throw new Error(`no report (exit ${code}):\n${stdout}\n${stderr.slice(-4000)}`);

@@ -3,14 +3,19 @@ import { Injectable } from '@nestjs/common';
 /** The messages this process is working on now, to tell how long the oldest has been in progress. */
 @Injectable()
 export class InFlightMessages {
-  /** Start times in start order: the first is the oldest. */
   private readonly started = new Set<{ at: number }>();
 
   /** Counts a message in; call the returned function when its attempt ends, however it ends. */
-  begin(): () => void {
-    const entry = { at: Date.now() };
+  begin(at = Date.now()): () => void {
+    const entry = { at };
     this.started.add(entry);
     return () => this.started.delete(entry);
+  }
+
+  /** Counts handlers given up on (attempt timed out) until they really return. */
+  stillRunning(work: Promise<unknown>, since: number): void {
+    const end = this.begin(since);
+    work.then(end, end);
   }
 
   get count(): number {
@@ -19,7 +24,8 @@ export class InFlightMessages {
 
   /** How long the oldest message in progress has been (0 when none is). */
   oldestAgeMs(): number {
-    const oldest = this.started.values().next().value;
-    return oldest ? Date.now() - oldest.at : 0;
+    let oldest = Infinity;
+    for (const { at } of this.started) oldest = Math.min(oldest, at);
+    return oldest === Infinity ? 0 : Date.now() - oldest;
   }
 }

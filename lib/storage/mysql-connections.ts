@@ -6,7 +6,7 @@ const MYSQL2_DEFAULT_POOL_SIZE = 10;
 
 /** The connection pool of a DataSource, which handlers' transactions share. */
 export interface ConnectionPool {
-  /** Connections; 0 when unbounded (mysql2's `connectionLimit: 0`) or not a number. */
+  /** Connections; 0 when unbounded (mysql2's `connectionLimit: 0`). */
   size: number;
   /** The option that sets it, to say what to change. */
   setting: string;
@@ -18,9 +18,10 @@ export function connectionPoolOf(dataSource: DataSource): ConnectionPool {
   const extra = options.extra as { connectionLimit?: unknown } | undefined;
   const name = `TypeORM data source "${dataSource.name}"`;
   if (extra?.connectionLimit !== undefined) {
+    // As mysql2 reads it: 0 is unbounded, what is no number is its default.
     const size = Number(extra.connectionLimit);
     return {
-      size: Number.isInteger(size) && size > 0 ? size : 0,
+      size: Number.isFinite(size) ? size : MYSQL2_DEFAULT_POOL_SIZE,
       setting: `extra.connectionLimit of the ${name}`,
     };
   }
@@ -47,19 +48,32 @@ export function destroyConnection(queryRunner: QueryRunner): void {
   connectionOf(queryRunner)?.destroy();
 }
 
+/** How long a KILL may wait for a pooled connection before the socket is closed anyway. */
+const KILL_WAIT_MS = 5000;
+
 /**
- * Kills a query runner's connection on the server through `own` (released after), then closes it:
- * the statement still running on it stops and its transaction rolls back now, not when that
- * statement would have ended (a lock wait, say). Best effort: closing alone still rolls back later.
+ * Kills a query runner's connection on the server through `own` (released once done): the
+ * statement still running on it stops and its transaction rolls back now, not when that statement
+ * would have ended (a lock wait, say); the server closes the socket, so its caller gets an error
+ * and the pool drops it. Only if the KILL fails or can't get a connection in time is the socket
+ * closed here: mysql2 never answers a statement whose socket it closed before the server did, so
+ * that is the last resort (the server still rolls back, later).
  */
 export async function killConnection(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
-  const threadId = connectionOf(queryRunner)?.threadId;
-  destroyConnection(queryRunner);
-  try {
-    if (Number.isInteger(threadId)) await own.query(`KILL ${Number(threadId)}`);
-  } catch {
-    // Already gone.
-  } finally {
-    await own.release();
-  }
+  const connection = connectionOf(queryRunner);
+  const threadId = connection?.threadId;
+  const killed = Number.isInteger(threadId)
+    ? own.query(`KILL ${Number(threadId)}`).then(
+        () => true,
+        () => false,
+      )
+    : Promise.resolve(false);
+  void killed.finally(() => own.release());
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>(
+    (resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS, false)),
+  );
+  const inTime = await Promise.race([killed, late]);
+  clearTimeout(timer);
+  if (!inTime) connection?.destroy();
 }

@@ -61,9 +61,10 @@ export class AmbientTransactions {
     installed.set(dataSource, this);
 
     dataSource.subscribers.push(subscriber);
-    this.restorers.push(() =>
-      dataSource.subscribers.splice(dataSource.subscribers.indexOf(subscriber), 1),
-    );
+    this.restorers.push(() => {
+      const index = dataSource.subscribers.indexOf(subscriber);
+      if (index >= 0) dataSource.subscribers.splice(index, 1);
+    });
     this.createQueryRunnerOfDataSource = dataSource.createQueryRunner.bind(dataSource);
     const createEntityManager = dataSource.createEntityManager;
     this.override(dataSource, 'createQueryRunner', (mode?: ReplicationMode) =>
@@ -73,12 +74,17 @@ export class AmbientTransactions {
       this.containTransactions(createEntityManager.call(dataSource, queryRunner)),
     );
     this.override(dataSource.manager, 'transaction', this.containedTransaction(dataSource.manager));
+    const destroy = dataSource.destroy;
+    this.override(dataSource, 'destroy', async () => {
+      await destroy.call(dataSource);
+      this.uninstall();
+    });
   }
 
   /**
    * At shutdown. Nest still serves HTTP requests after the modules' shutdown hooks, so the wrappers
    * stay while the DataSource is open: without them a running @Outbox() method would write outside
-   * its unit, or wait for a second connection. They go once TypeORM has closed it, or when another
+   * its unit, or wait for a second connection. They go when TypeORM closes it, or when another
    * endpoint installs on it.
    */
   release(): void {
@@ -139,7 +145,7 @@ export class AmbientTransactions {
    */
   private containedTransaction(manager: EntityManager): EntityManager['transaction'] {
     const transaction = manager.transaction as (...args: unknown[]) => Promise<unknown>;
-    return ((...args: unknown[]) => {
+    return (async (...args: unknown[]) => {
       const unitOfWork = activeUnitOfWork(this.dataSource);
       const run = () => transaction.apply(manager, args);
       return unitOfWork ? runNestedTransaction(unitOfWork, run) : contain(run);

@@ -6,6 +6,7 @@ import {
 } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import { InFlightMessages } from '../metrics/in-flight-messages';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { thrownText } from '../errors/thrown-text';
 import { destroyConnection, killConnection } from '../storage/mysql-connections';
@@ -31,6 +32,7 @@ export class UnitOfWorkRunner {
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly transactions: AmbientTransactions,
+    private readonly inFlight: InFlightMessages,
   ) {}
 
   /**
@@ -56,20 +58,24 @@ export class UnitOfWorkRunner {
     const queryRunner = this.transactions.createOwnQueryRunner();
     const unitOfWork = new UnitOfWork(queryRunner, this.options.endpoint, 'library', incoming);
     attachUnitOfWork(queryRunner, unitOfWork);
+    const startedAt = Date.now();
+    let working: Promise<T> | undefined;
     try {
       signal?.throwIfAborted();
       // Not raced: a connection still on its way from the pool must arrive to be closed.
       await queryRunner.startTransaction();
       signal?.throwIfAborted();
-      const working = runInUnitOfWork(unitOfWork, () => work(unitOfWork));
+      working = runInUnitOfWork(unitOfWork, () => work(unitOfWork));
       const result = await untilAborted(working, signal);
       await untilAborted(queryRunner.commitTransaction(), signal);
       return { result, committed: unitOfWork.written };
     } catch (error) {
       // A ROLLBACK would queue behind what still runs on the connection: a hung handler, or a
       // transaction opened beside the one that failed, whose COMMIT could then follow it.
-      if (signal?.aborted) await this.abandon(unitOfWork, signal.reason as Error);
-      else if (unitOfWork.openTransactions > 0) await this.abandon(unitOfWork, asError(error));
+      if (signal?.aborted) {
+        if (working) this.inFlight.stillRunning(working, startedAt);
+        await this.abandon(unitOfWork, signal.reason as Error);
+      } else if (unitOfWork.openTransactions > 0) await this.abandon(unitOfWork, asError(error));
       else await this.rollBack(queryRunner);
       throw error;
     } finally {

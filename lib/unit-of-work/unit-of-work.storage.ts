@@ -54,6 +54,15 @@ export async function runNestedTransaction<T>(
 }
 
 /**
+ * Whether this async path is outside every `transaction()` call of `unitOfWork`: where its own
+ * transaction, not one of its savepoints, begins and ends.
+ */
+export function isOutsideItsTransactions(unitOfWork: UnitOfWork): boolean {
+  const frame = storage.getStore();
+  return frame?.unitOfWork !== unitOfWork || frame.depth === 0;
+}
+
+/**
  * The unit of work of `dataSource` whose transaction is open on this async path, if any. Throws the
  * reason if the library abandoned it (its attempt timed out): the code still running in it must not
  * write anywhere.

@@ -13,6 +13,7 @@ import type {
   UpdateEvent,
 } from 'typeorm';
 import { MESSAGING_DATA_SOURCE } from '../consistent-messaging.constants';
+import { ConcurrentTransactionsError } from '../errors/concurrent-transactions.error';
 import { ForeignConnectionError } from '../errors/foreign-connection.error';
 import { thrownText } from '../errors/thrown-text';
 import { TransactionRolledBackError } from '../errors/transaction-rolled-back.error';
@@ -20,8 +21,10 @@ import { FaultInjector } from '../faults/fault-injector';
 import { pullDomainEvents } from '../outbox/domain-events';
 import { OutboxStore } from '../outbox/outbox.store';
 import { OutboxRelay } from '../relay/outbox.relay';
+import { destroyConnection } from '../storage/mysql-connections';
 import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
-import { activeUnitOfWork, unitOfWorkOf } from './unit-of-work.storage';
+import type { UnitOfWork } from './unit-of-work';
+import { activeUnitOfWork, isOutsideItsTransactions, unitOfWorkOf } from './unit-of-work.storage';
 
 /** Errors on which InnoDB rolls back the whole transaction, not only the statement. */
 const TRANSACTION_ROLLED_BACK: Record<number, string> = {
@@ -62,7 +65,10 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
   }
 
   beforeTransactionRollback(event: TransactionRollbackEvent): void {
-    unitOfWorkOf(event.queryRunner)?.rollingBack();
+    const unitOfWork = unitOfWorkOf(event.queryRunner);
+    if (!unitOfWork) return;
+    this.endsBesideOpenTransactions(event.queryRunner, unitOfWork);
+    unitOfWork.rollingBack();
   }
 
   /** Notes a transaction the database rolled back under the code, so that it is not committed. */
@@ -76,6 +82,8 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     const unitOfWork = unitOfWorkOf(event.queryRunner);
     if (!unitOfWork) return;
+    if (this.endsBesideOpenTransactions(event.queryRunner, unitOfWork))
+      throw new ConcurrentTransactionsError();
     if (unitOfWork.inSavepoint) return unitOfWork.savepointReleased();
     if (unitOfWork.rolledBackBy) throw new TransactionRolledBackError(unitOfWork.rolledBackBy);
     const messages = unitOfWork.takePending();
@@ -102,6 +110,18 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
         `Dispatch after an application transaction failed, left for the sweeper: ${thrownText(error)}`,
       );
     });
+  }
+
+  /**
+   * The unit's transaction is ending while a `transaction()` opened in it still runs (its
+   * ConcurrentTransactionsError swallowed, say): what that one sends next would run after the
+   * COMMIT or ROLLBACK, on its own, and the connection would go back to the pool mid-transaction.
+   * Closes the connection first: the server rolls everything back, the rest fails.
+   */
+  private endsBesideOpenTransactions(queryRunner: QueryRunner, unitOfWork: UnitOfWork): boolean {
+    if (unitOfWork.openTransactions === 0 || !isOutsideItsTransactions(unitOfWork)) return false;
+    destroyConnection(queryRunner);
+    return true;
   }
 
   afterInsert(event: InsertEvent<ObjectLiteral>): void {

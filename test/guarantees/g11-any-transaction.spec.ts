@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConcurrentTransactionsError } from '../../lib';
 import { DataSource } from 'typeorm';
 import {
   G11_SINK,
@@ -146,6 +147,27 @@ describe('G11 any transaction: @Outbox() and the application transactions', () =
     expect(connectionIds[0]).not.toBe(connectionIds[1]);
     expect([await ordersWithId(a), await ordersWithId(b)]).toEqual([1, 1]);
   });
+
+  it.each([false, true])(
+    'refuses two transactions opened side by side in an application transaction (swallowed: %s)',
+    async (swallow) => {
+      const [outer, a, b] = [randomUUID(), randomUUID(), randomUUID()];
+      const dataSource = app.get(DataSource);
+      const nested = (id: string) =>
+        dataSource.transaction(async (manager) => {
+          await manager.insert(G11Order, { id, via: 'nested' });
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        });
+      const outerTransaction = dataSource.transaction(async (manager) => {
+        await manager.insert(G11Order, { id: outer, via: 'outer' });
+        const both = Promise.all([nested(a), nested(b)]);
+        await (swallow ? both.catch(() => undefined) : both);
+      });
+      await expect(outerTransaction).rejects.toThrow(ConcurrentTransactionsError);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await Promise.all([outer, a, b].map(ordersWithId))).toEqual([0, 0, 0]);
+    },
+  );
 
   it('two query runners whose transactions start side by side, without connect(), stay apart', async () => {
     const [a, b] = [randomUUID(), randomUUID()];

@@ -14,7 +14,7 @@ import {
   VisitHandler,
   visitsOf,
 } from '../fixtures/g11-handlers.fixtures';
-import { deliver, envelopeOf, inboxCount, openQueue } from '../support/jobs';
+import { deliver, envelopeOf, inboxCount, openQueue, outboxRowsCausedBy } from '../support/jobs';
 import { closeAndCleanUp } from '../support/scenarios';
 import { startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 import { transactionalClsModule } from '../support/transactional-cls';
@@ -89,13 +89,20 @@ describe('G11 any transaction: handlers', () => {
     },
   );
 
-  it('refuses two transactions opened side by side in one unit: nothing of either commits', async () => {
-    const visitId = randomUUID();
-    const envelope = envelopeOf(new RecordTwiceAtOnce(visitId));
-    await deliver(queue, envelope, { attempts: 1 });
-    await settled(envelope.id);
-    expect(await queue.getJobState(envelope.id)).toBe('failed');
-    expect(app.get(ParallelTransactionsHandler).errors).toEqual(['ConcurrentTransactionsError']);
-    expect(await visitRows(visitId)).toEqual([]);
-  });
+  it.each([false, true])(
+    'refuses two transactions opened side by side in one unit (error swallowed: %s): nothing commits',
+    async (swallow) => {
+      const visitId = randomUUID();
+      const errors = app.get(ParallelTransactionsHandler).errors;
+      errors.length = 0;
+      const envelope = envelopeOf(new RecordTwiceAtOnce(visitId, swallow));
+      await deliver(queue, envelope, { attempts: 1 });
+      await settled(envelope.id);
+      expect(await queue.getJobState(envelope.id)).toBe('failed');
+      expect((await queue.getJob(envelope.id))?.failedReason).toMatch(/another one opened beside/);
+      expect(errors).toEqual(['ConcurrentTransactionsError']);
+      expect(await visitRows(visitId)).toEqual([]);
+      expect(await outboxRowsCausedBy(app.get(DataSource), prefix, envelope.id)).toEqual([]);
+    },
+  );
 });
