@@ -34,6 +34,7 @@ export function resolveMessagingOptions(
     concurrency: given.concurrency ?? defaultConcurrency(pool),
     batchSize: given.batchSize ?? 1,
     attemptTimeoutMs: given.attemptTimeoutMs ?? 30000,
+    unknownTypeWaitMs: given.unknownTypeWaitMs ?? 10 * 60 * 1000,
     retry: {
       attempts: given.retry?.attempts ?? 5,
       backoff: given.retry?.backoff ?? { type: 'exponential', delay: 1000 },
@@ -90,6 +91,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['concurrency', options.concurrency, 1],
     ['batchSize', options.batchSize, 1],
     ['attemptTimeoutMs', options.attemptTimeoutMs, 100],
+    ['unknownTypeWaitMs', options.unknownTypeWaitMs, 0],
     ['retry.attempts', options.retry.attempts, 1],
     ['retry.backoff.delay', options.retry.backoff?.delay, 0],
     ['lockDurationMs', options.lockDurationMs, 1000],

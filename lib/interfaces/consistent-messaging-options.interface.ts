@@ -78,6 +78,13 @@ export interface ConsistentMessagingModuleOptions {
    * are logged, and the message is retried with backoff. Default 30000 ms.
    */
   attemptTimeoutMs?: number;
+  /**
+   * How long after it was sent a message of a type this process has no handler for keeps coming
+   * back (with the retry backoff, at most every 30 s, without using up attempts) before it is
+   * dead-lettered: long enough for a rolling deploy, where a newer instance of the endpoint
+   * handles it. 0 dead-letters it at once. Default 600000 (10 minutes).
+   */
+  unknownTypeWaitMs?: number;
   /** Retry policy of this endpoint's handlers. */
   retry?: RetryOptions;
   /** How long a job is locked by a worker before it counts as stalled and is redelivered. Default 30000 ms. */
@@ -103,6 +110,7 @@ export interface ResolvedMessagingOptions {
   concurrency: number;
   batchSize: number;
   attemptTimeoutMs: number;
+  unknownTypeWaitMs: number;
   retry: Required<RetryOptions>;
   lockDurationMs: number;
   keepCompletedJobs: number;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { MalformedMessageError } from '../errors/malformed-message.error';
 import { UnknownMessageTypeError } from '../errors/unknown-message-type.error';
@@ -46,7 +46,7 @@ export class EndpointWorker {
     const { endpoint, redis, queuePrefix, concurrency, lockDurationMs } = this.options;
     this.worker = new Worker<MessageEnvelope, PipelineOutcome>(
       endpoint,
-      (job) => this.process(job),
+      (job, token) => this.process(job, token),
       {
         connection: { ...redis, maxRetriesPerRequest: null },
         prefix: queuePrefix,
@@ -89,7 +89,10 @@ export class EndpointWorker {
     this.worker = undefined;
   }
 
-  private async process(job: Job<MessageEnvelope, PipelineOutcome>): Promise<PipelineOutcome> {
+  private async process(
+    job: Job<MessageEnvelope, PipelineOutcome>,
+    token: string | undefined,
+  ): Promise<PipelineOutcome> {
     let parsed: ReturnType<typeof parseEnvelope>;
     try {
       parsed = parseEnvelope(job.data);
@@ -97,11 +100,7 @@ export class EndpointWorker {
       throw new UnrecoverableError((error as MalformedMessageError).message);
     }
     const handlers = this.handlers.handlersOf(parsed.envelope.type);
-    if (!handlers) {
-      throw new UnrecoverableError(
-        new UnknownMessageTypeError(this.options.endpoint, parsed.envelope.type).message,
-      );
-    }
+    if (!handlers) return this.waitForHandler(job, token, parsed.envelope.type);
     const deadline = this.deadlineFor(parsed.envelope, handlers);
     const end = this.inFlight.begin();
     const handling = this.handle({ ...parsed, handlers, signal: deadline.signal });
@@ -116,6 +115,27 @@ export class EndpointWorker {
     } finally {
       deadline.clear();
     }
+  }
+
+  /**
+   * A type this process has no handler for may be one that a newer instance of the endpoint handles
+   * (a rolling deploy): the job waits, with the endpoint's backoff and without using up attempts,
+   * until `unknownTypeWaitMs` after it was sent; then it is dead-lettered.
+   */
+  private async waitForHandler(job: Job, token: string | undefined, type: string): Promise<never> {
+    const unknown = new UnknownMessageTypeError(this.options.endpoint, type);
+    const left = job.timestamp + this.options.unknownTypeWaitMs - Date.now();
+    if (left <= 0 || token === undefined) throw new UnrecoverableError(unknown.message);
+    const delay = Math.min(left, MAX_UNKNOWN_TYPE_DELAY_MS, this.backoffMs(job.attemptsStarted));
+    this.logger.warn(`${unknown.message} Waiting ${delay} ms for an instance that has one.`);
+    await job.moveToDelayed(Date.now() + delay, token);
+    throw new DelayedError();
+  }
+
+  /** The endpoint's backoff before the n-th retry. */
+  private backoffMs(attempt: number): number {
+    const { type, delay } = this.options.retry.backoff;
+    return type === 'fixed' ? delay : delay * 2 ** Math.max(0, attempt - 1);
   }
 
   /** Aborts with an AttemptTimeoutError naming the message and its handlers once the attempt's time is up. */
@@ -156,6 +176,9 @@ export class EndpointWorker {
       );
   }
 }
+
+/** Longest wait between two looks for a handler of a type this process does not have. */
+const MAX_UNKNOWN_TYPE_DELAY_MS = 30000;
 
 /** BullMQ records a failure by its message: a handler that throws something else still fails its job. */
 function asError(error: unknown): Error {
