@@ -34,6 +34,7 @@ export function connectionPoolOf(dataSource: DataSource): ConnectionPool {
 interface MysqlConnection {
   threadId: number | null;
   destroy(): void;
+  once(event: 'end', listener: () => void): void;
 }
 
 function connectionOf(queryRunner: QueryRunner): MysqlConnection | undefined {
@@ -45,8 +46,11 @@ function connectionOf(queryRunner: QueryRunner): MysqlConnection | undefined {
  * the server rolls its transaction back when it notices.
  */
 export function destroyConnection(queryRunner: QueryRunner): void {
+  destroyed.add(queryRunner);
   connectionOf(queryRunner)?.destroy();
 }
+
+const destroyed = new WeakSet<QueryRunner>();
 
 /** How long a KILL may wait for a pooled connection before the socket is closed anyway. */
 const KILL_WAIT_MS = 5000;
@@ -54,20 +58,23 @@ const KILL_WAIT_MS = 5000;
 /**
  * Kills a query runner's connection on the server through `own` (released once done): the
  * statement still running on it stops and its transaction rolls back now, not when that statement
- * would have ended (a lock wait, say); the server closes the socket, so its caller gets an error
- * and the pool drops it. Only if the KILL fails or can't get a connection in time is the socket
- * closed here: mysql2 never answers a statement whose socket it closed before the server did, so
- * that is the last resort (the server still rolls back, later).
+ * would have ended (a lock wait, say). Returns once the client saw the server close it, so that
+ * the pool has dropped it before the caller releases it and its statement's caller got an error.
+ * Closing the socket here is the last resort, when the KILL fails or takes too long: mysql2 never
+ * answers a statement whose socket it closed itself (the server still rolls back, later).
  */
 export async function killConnection(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
   const connection = connectionOf(queryRunner);
   const threadId = connection?.threadId;
-  const killed = Number.isInteger(threadId)
-    ? own.query(`KILL ${Number(threadId)}`).then(
-        () => true,
-        () => false,
-      )
-    : Promise.resolve(false);
+  if (!connection || !Number.isInteger(threadId) || destroyed.has(queryRunner))
+    return void (await own.release());
+  const closedByServer = new Promise<boolean>((resolve) =>
+    connection.once('end', () => resolve(true)),
+  );
+  const killed = own.query(`KILL ${Number(threadId)}`).then(
+    () => closedByServer,
+    () => false,
+  );
   void killed.finally(() => own.release());
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>(
@@ -75,5 +82,5 @@ export async function killConnection(queryRunner: QueryRunner, own: QueryRunner)
   );
   const inTime = await Promise.race([killed, late]);
   clearTimeout(timer);
-  if (!inTime) connection?.destroy();
+  if (!inTime) connection.destroy();
 }
