@@ -7,3 +7,8 @@ export function thrownText(thrown: unknown): string {
     return 'a value that has no text';
   }
 }
+
+/** What a handler threw, as an Error: BullMQ and callers record failures by their message. */
+export function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(`Handler failed with ${thrownText(thrown)}`);
+}

@@ -17,7 +17,7 @@ import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeli
 import type { IncomingMessage } from '../pipeline/incoming-message.interface';
 import { MessageBatcher } from '../pipeline/message.batcher';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
-import { thrownText } from '../errors/thrown-text';
+import { asError } from '../errors/thrown-text';
 import { untilAborted } from '../unit-of-work/until-aborted';
 import { parseEnvelope } from './envelope.parser';
 
@@ -179,11 +179,6 @@ export class EndpointWorker {
 
 /** Longest wait between two looks for a handler of a type this process does not have. */
 const MAX_UNKNOWN_TYPE_DELAY_MS = 30000;
-
-/** BullMQ records a failure by its message: a handler that throws something else still fails its job. */
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(`Handler failed with ${thrownText(error)}`);
-}
 
 /** Resolves true if `promise` resolves true within `ms`, false otherwise. */
 async function within(promise: Promise<boolean>, ms: number): Promise<boolean> {

@@ -8,7 +8,7 @@ import type { ResolvedMessagingOptions } from '../interfaces/consistent-messagin
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { InFlightMessages } from '../metrics/in-flight-messages';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
-import { thrownText } from '../errors/thrown-text';
+import { asError } from '../errors/thrown-text';
 import { destroyConnection, killConnection } from '../storage/mysql-connections';
 import { AmbientTransactions } from './ambient-transactions';
 import { UnitOfWork } from './unit-of-work';
@@ -99,8 +99,4 @@ export class UnitOfWorkRunner {
     );
     if (!rolledBack || queryRunner.isTransactionActive) destroyConnection(queryRunner);
   }
-}
-
-function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(thrownText(thrown));
 }
