@@ -40,17 +40,15 @@ const installed = new WeakMap<DataSource, AmbientTransactions>();
  */
 @Injectable()
 export class AmbientTransactions {
-  /** The DataSource's own, before it is wrapped. */
-  private createQueryRunnerOfDataSource: DataSource['createQueryRunner'];
+  /** The DataSource's own, before it is wrapped (taken at install, after a takeover's uninstall). */
+  private createQueryRunnerOfDataSource!: DataSource['createQueryRunner'];
   private readonly restorers: (() => void)[] = [];
   private released = false;
 
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
-  ) {
-    this.createQueryRunnerOfDataSource = dataSource.createQueryRunner.bind(dataSource);
-  }
+  ) {}
 
   install(subscriber: EntitySubscriberInterface): void {
     const dataSource = this.dataSource;
