@@ -12,6 +12,7 @@ import { MessagingExplorer } from './discovery/messaging.explorer';
 import type { ResolvedMessagingOptions } from './interfaces/consistent-messaging-options.interface';
 import { HandlerRegistry } from './pipeline/handler.registry';
 import { DispatchMarker } from './relay/dispatch-marker';
+import { OutboxRelay } from './relay/outbox.relay';
 import { OutboxSweeper } from './relay/outbox.sweeper';
 import { RetentionCleaner } from './retention/retention.cleaner';
 import { MessagingTablesChecker } from './storage/messaging-tables.checker';
@@ -44,6 +45,7 @@ export class ConsistentMessagingLifecycle
     private readonly subscriptions: SubscriptionRegistry,
     private readonly worker: EndpointWorker,
     private readonly sweeper: OutboxSweeper,
+    private readonly relay: OutboxRelay,
     private readonly marker: DispatchMarker,
     private readonly queues: QueueRegistry,
     private readonly retention: RetentionCleaner,
@@ -58,7 +60,7 @@ export class ConsistentMessagingLifecycle
   async onApplicationBootstrap(): Promise<void> {
     await this.connection.connect();
     if (this.options.consume) {
-      await this.subscriptions.announce(this.handlers.types());
+      await this.subscriptions.start(this.handlers.types());
       await this.worker.start();
     }
     this.sweeper.start();
@@ -73,9 +75,11 @@ export class ConsistentMessagingLifecycle
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.subscriptions.stop();
     await this.worker.close();
     await this.sweeper.stop();
     await this.retention.stop();
+    await this.relay.settle(this.options.lockDurationMs);
     await this.marker.flush();
     await this.queues.close();
     await this.connection.close();

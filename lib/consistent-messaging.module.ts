@@ -38,6 +38,7 @@ import { MessageDispatcher } from './transport/message.dispatcher';
 import { ProducerConnection } from './transport/producer-connection';
 import { QueueRegistry } from './transport/queue.registry';
 import { SubscriptionRegistry } from './transport/subscription.registry';
+import { SubscriptionStore } from './storage/subscription.store';
 import { UnitOfWorkHost } from './unit-of-work/unit-of-work.host';
 import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
 import { AmbientTransactions } from './unit-of-work/ambient-transactions';
@@ -69,6 +70,7 @@ import { InFlightMessages } from './metrics/in-flight-messages';
     ProducerConnection,
     QueueRegistry,
     SubscriptionRegistry,
+    SubscriptionStore,
     MessageDispatcher,
     DispatchMarker,
     OutboxRelay,

@@ -35,6 +35,7 @@ export function resolveMessagingOptions(
     batchSize: given.batchSize ?? 1,
     attemptTimeoutMs: given.attemptTimeoutMs ?? 30000,
     unknownTypeWaitMs: given.unknownTypeWaitMs ?? 10 * 60 * 1000,
+    subscriptionRefreshMs: given.subscriptionRefreshMs ?? 5000,
     retry: {
       attempts: given.retry?.attempts ?? 5,
       backoff: given.retry?.backoff ?? { type: 'exponential', delay: 1000 },
@@ -48,6 +49,7 @@ export function resolveMessagingOptions(
       markBatchSize: given.relay?.markBatchSize ?? 200,
       markIntervalMs: given.relay?.markIntervalMs ?? 20,
       subscriptionCacheMs: given.relay?.subscriptionCacheMs ?? 2000,
+      dispatchWaitMs: given.relay?.dispatchWaitMs ?? 1000,
     },
     retention: {
       enabled: given.retention?.enabled ?? true,
@@ -92,6 +94,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['batchSize', options.batchSize, 1],
     ['attemptTimeoutMs', options.attemptTimeoutMs, 100],
     ['unknownTypeWaitMs', options.unknownTypeWaitMs, 0],
+    ['subscriptionRefreshMs', options.subscriptionRefreshMs, 100],
     ['retry.attempts', options.retry.attempts, 1],
     ['retry.backoff.delay', options.retry.backoff?.delay, 0],
     ['lockDurationMs', options.lockDurationMs, 1000],
@@ -102,6 +105,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['relay.markBatchSize', options.relay.markBatchSize, 1],
     ['relay.markIntervalMs', options.relay.markIntervalMs, 0],
     ['relay.subscriptionCacheMs', options.relay.subscriptionCacheMs, 0],
+    ['relay.dispatchWaitMs', options.relay.dispatchWaitMs, 0],
     ['retention.outboxMs', options.retention.outboxMs, 0],
     ['retention.inboxMs', options.retention.inboxMs, 0],
     ['retention.intervalMs', options.retention.intervalMs, 100],

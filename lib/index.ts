@@ -30,7 +30,8 @@ export { UnitOfWorkHost } from './unit-of-work/unit-of-work.host';
 export { raiseDomainEvent } from './outbox/domain-events';
 export { DeadLetterQueue } from './dead-letters/dead-letter.queue';
 export type { DeadLetter } from './dead-letters/dead-letter.interface';
-export { OutboxSweeper } from './relay/outbox.sweeper';
+export { OutboxSweeper, type SweepResult } from './relay/outbox.sweeper';
+export { redispatchOutboxSince, type RedispatchSinceOptions } from './storage/outbox-redispatch';
 export { RetentionCleaner, type RetentionRun } from './retention/retention.cleaner';
 export type { MessageClass } from './interfaces/message-class.interface';
 export type { MessageEnvelope, MessageHeaders } from './interfaces/message-envelope.interface';
@@ -57,6 +58,7 @@ export { ForeignConnectionError } from './errors/foreign-connection.error';
 export { DataSourceInUseError } from './errors/data-source-in-use.error';
 export { ConcurrentTransactionsError } from './errors/concurrent-transactions.error';
 export { InvalidMessageError } from './errors/invalid-message.error';
+export { SubscriptionsUnknownError } from './errors/subscriptions-unknown.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export {
   MessagingAdminService,

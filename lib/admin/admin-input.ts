@@ -72,3 +72,14 @@ export function messageIdsBody(body: unknown): string[] {
   }
   return [...new Set(ids as string[])];
 }
+
+/** `{"since": "<ISO 8601 date>"}`: a moment in the past. */
+export function sinceBody(body: unknown): Date {
+  const raw = (body as { since?: unknown } | undefined)?.since;
+  const since = typeof raw === 'string' ? dateParam('since', raw) : undefined;
+  if (!since || since.getTime() > Date.now())
+    throw new BadRequestException(
+      'since: an ISO 8601 date in the past, e.g. {"since":"2026-01-31T12:00:00Z"}',
+    );
+  return since;
+}

@@ -25,12 +25,13 @@ interface Row {
   correlation_id: string;
   created_at: Date;
   dispatched_at: Date | null;
+  dispatch_error: string | null;
   payload?: string;
   headers?: string;
 }
 
 const SUMMARY = `id, message_id, message_type, destination, origin_endpoint, causation_id,
-  correlation_id, created_at, dispatched_at`;
+  correlation_id, created_at, dispatched_at, dispatch_error`;
 
 /** Most messages one conversation lists. */
 export const CONVERSATION_LIMIT = 1000;
@@ -56,8 +57,10 @@ export class AdminOutboxQuery {
       if (value !== undefined) values.push(value);
     };
     add('id > ?', filter.after);
-    if (filter.status === 'pending') add('dispatched_at IS NULL');
+    if (filter.status === 'pending') add('dispatched_at IS NULL AND dispatch_error IS NULL');
     if (filter.status === 'dispatched') add('dispatched_at IS NOT NULL');
+    if (filter.status === 'undeliverable')
+      add('dispatched_at IS NULL AND dispatch_error IS NOT NULL');
     if (filter.type) add('message_type = ?', filter.type);
     if (filter.correlationId) add('correlation_id = ?', filter.correlationId);
     if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
@@ -95,19 +98,24 @@ export class AdminOutboxQuery {
 
   /** Counts and lag. The oldest pending row is the first of `ix_pending`, one index read. */
   async stats(): Promise<OutboxStats> {
-    const [counts]: { pending: string | number; dispatched: string | number }[] =
+    const [counts]: Record<'pending' | 'dispatched' | 'undeliverable', string | number>[] =
       await this.dataSource.query(
         `SELECT
-           (SELECT COUNT(*) FROM ${this.table} WHERE dispatched_at IS NULL) AS pending,
-           (SELECT COUNT(*) FROM ${this.table} WHERE dispatched_at IS NOT NULL) AS dispatched`,
+           (SELECT COUNT(*) FROM ${this.table}
+            WHERE dispatched_at IS NULL AND dispatch_error IS NULL) AS pending,
+           (SELECT COUNT(*) FROM ${this.table} WHERE dispatched_at IS NOT NULL) AS dispatched,
+           (SELECT COUNT(*) FROM ${this.table}
+            WHERE dispatched_at IS NULL AND dispatch_error IS NOT NULL) AS undeliverable`,
       );
     const oldest: { created_at: Date; lag_ms: string | number }[] = await this.dataSource.query(
       `SELECT created_at, TIMESTAMPDIFF(MICROSECOND, created_at, NOW(3)) DIV 1000 AS lag_ms
-       FROM ${this.table} WHERE dispatched_at IS NULL ORDER BY dispatched_at, id LIMIT 1`,
+       FROM ${this.table} WHERE dispatched_at IS NULL AND dispatch_error IS NULL
+       ORDER BY dispatched_at, id LIMIT 1`,
     );
     return {
       pending: Number(counts.pending),
       dispatched: Number(counts.dispatched),
+      undeliverable: Number(counts.undeliverable),
       oldestPendingAt: oldest[0]?.created_at ?? null,
       lagMs: oldest[0] ? Math.max(0, Number(oldest[0].lag_ms)) : 0,
     };
@@ -134,6 +142,7 @@ function toSummary(row: Row): OutboxSummary {
     correlationId: row.correlation_id,
     createdAt: row.created_at,
     dispatchedAt: row.dispatched_at,
+    dispatchError: row.dispatch_error,
   };
 }
 

@@ -11,6 +11,8 @@ export interface OutboxSummary {
   correlationId: string;
   createdAt: Date;
   dispatchedAt: Date | null;
+  /** Why the row can never be dispatched (it is skipped), or null. */
+  dispatchError: string | null;
 }
 
 /** One outbox row with its payload (parsed JSON when it parses) and headers. */
@@ -20,7 +22,7 @@ export interface OutboxDetail extends OutboxSummary {
 }
 
 export interface OutboxFilter {
-  status: 'pending' | 'dispatched' | 'all';
+  status: 'pending' | 'dispatched' | 'undeliverable' | 'all';
   type?: string;
   correlationId?: string;
   createdFrom?: Date;
@@ -32,6 +34,8 @@ export interface OutboxFilter {
 export interface OutboxStats {
   pending: number;
   dispatched: number;
+  /** Rows flagged as undeliverable: never dispatched, skipped by the relay. */
+  undeliverable: number;
   oldestPendingAt: Date | null;
   /** Age of the oldest pending row in ms: how far dispatch is behind. 0 when nothing is pending. */
   lagMs: number;

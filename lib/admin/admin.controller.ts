@@ -17,12 +17,20 @@ import {
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { AdminErrorsInterceptor } from './admin-errors.interceptor';
-import { dateParam, intParam, MAX_PAGE, messageIdsBody, oneOf, textParam } from './admin-input';
+import {
+  dateParam,
+  intParam,
+  MAX_PAGE,
+  messageIdsBody,
+  oneOf,
+  sinceBody,
+  textParam,
+} from './admin-input';
 import type { ResolvedAdminOptions } from './admin-options.interface';
 import { createDashboardController } from './dashboard.controller';
 import { MessagingAdminService } from './messaging-admin.service';
 
-const STATUSES = ['pending', 'dispatched', 'all'] as const;
+const STATUSES = ['pending', 'dispatched', 'undeliverable', 'all'] as const;
 
 /**
  * Creates the admin controllers for a path and guard: they are decorator arguments, so the classes
@@ -87,6 +95,12 @@ function createApiController(admin: ResolvedAdminOptions): Type {
     @HttpCode(200)
     redispatch(@Body() body: unknown) {
       return this.service.redispatch(messageIdsBody(body));
+    }
+
+    @Post('outbox/redispatch-since')
+    @HttpCode(200)
+    redispatchSince(@Body() body: unknown) {
+      return this.service.redispatchSince(sinceBody(body));
     }
 
     @Get('inbox/stats')

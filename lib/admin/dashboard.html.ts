@@ -77,7 +77,7 @@ const PAGE = `<!doctype html>
   function stats() {
     return Promise.all([api('GET', 'outbox/stats'), api('GET', 'inbox/stats'), api('GET', 'dead-letters?limit=1')]).then(function (all) {
       var box = document.getElementById('stats'); box.textContent = '';
-      [['pending', all[0].pending], ['dispatched (kept)', all[0].dispatched], ['lag', Math.round(all[0].lagMs / 1000) + ' s'],
+      [['pending', all[0].pending], ['dispatched (kept)', all[0].dispatched], ['undeliverable', all[0].undeliverable], ['lag', Math.round(all[0].lagMs / 1000) + ' s'],
        ['inbox records', all[1].records], ['dead letters', all[2].total]].forEach(function (pair) {
         var div = document.createElement('div'); div.className = 'card'; div.dataset.stat = pair[0];
         var label = document.createElement('span'); label.className = 'muted'; label.textContent = pair[0];
@@ -124,7 +124,7 @@ const PAGE = `<!doctype html>
         cell(row, '\\u00a0\\u00a0'.repeat(m.depth) + (m.depth ? '\\u21b3 ' : '') + m.messageId);
         cell(row, m.type); cell(row, m.originEndpoint);
         cell(row, (m.destination || '(event)') + (m.handledBy.length ? ' / ' + m.handledBy.join(', ') : ''));
-        cell(row, m.dispatchedAt || 'pending', m.dispatchedAt ? '' : 'warn');
+        cell(row, m.dispatchedAt || (m.dispatchError ? 'undeliverable: ' + m.dispatchError : 'pending'), m.dispatchedAt ? '' : 'warn');
       });
     });
   }

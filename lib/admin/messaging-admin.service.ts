@@ -1,10 +1,17 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import {
+  CONSISTENT_MESSAGING_OPTIONS,
+  MESSAGING_DATA_SOURCE,
+} from '../consistent-messaging.constants';
 import type { DeadLetter } from '../dead-letters/dead-letter.interface';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { OutboxStore } from '../outbox/outbox.store';
+import { inOwnTransaction } from '../storage/own-transaction';
+import { redispatchOutboxSince } from '../storage/outbox-redispatch';
 import { MessageDispatcher } from '../transport/message.dispatcher';
+import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
 import { AdminInboxQuery, type InboxEntry, type InboxStats } from './admin-inbox.query';
 import { AdminOutboxQuery, CONVERSATION_LIMIT } from './admin-outbox.query';
 import type {
@@ -38,6 +45,8 @@ export class MessagingAdminService {
     private readonly store: OutboxStore,
     private readonly dispatcher: MessageDispatcher,
     private readonly deadLetters: DeadLetterQueue,
+    private readonly transactions: AmbientTransactions,
+    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
   async listOutbox(filter: OutboxFilter): Promise<OutboxPage> {
@@ -64,9 +73,34 @@ export class MessagingAdminService {
     const known = new Set(messages.map((message) => message.id));
     const unknown = messageIds.filter((id) => !known.has(id));
     if (unknown.length > 0) throw new NotFoundException(`No outbox message ${unknown.join(', ')}`);
-    await this.dispatcher.dispatch(messages);
-    await this.store.markDispatched(messageIds);
-    return { dispatched: messageIds };
+    const result = await this.dispatcher.dispatch(messages);
+    await inOwnTransaction(this.transactions, (queryRunner) =>
+      this.store.markDispatched(result.dispatched, queryRunner),
+    );
+    const notDispatched = [
+      ...result.held.map((held) => held.message),
+      ...result.failed.map(({ id, error }) => `${id}: ${error.message}`),
+      ...result.undeliverable.map(({ id, problem }) => `${id}: ${problem}`),
+    ];
+    if (notDispatched.length > 0)
+      throw new ServiceUnavailableException(
+        `Not dispatched (left pending for the sweeper): ${notDispatched.join('; ')}`,
+      );
+    const dispatched = new Set(result.dispatched);
+    return { dispatched: messageIds.filter((id) => dispatched.has(id)) };
+  }
+
+  /**
+   * Disaster recovery: this endpoint's outbox rows dispatched since `since` become pending again
+   * and the sweepers dispatch them again (see `redispatchOutboxSince`).
+   */
+  async redispatchSince(since: Date): Promise<{ pending: number }> {
+    const pending = await redispatchOutboxSince(this.dataSource, {
+      tablePrefix: this.options.tablePrefix,
+      since,
+      endpoint: this.options.endpoint,
+    });
+    return { pending };
   }
 
   async inboxEntry(endpoint: string, messageId: string): Promise<InboxEntry> {

@@ -4,7 +4,10 @@ import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 export interface DeadLetter {
   /** BullMQ job id: the message id. */
   jobId: string;
+  /** The message; `{}` when the job's stored data is not JSON (see `rawData`). */
   envelope: MessageEnvelope;
+  /** The job's data as stored, only when it is not JSON (written into Redis by something else). */
+  rawData?: string;
   error: string;
   stacktrace: string[];
   attemptsMade: number;

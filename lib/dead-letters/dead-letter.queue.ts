@@ -4,6 +4,7 @@ import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants'
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { QueueRegistry } from '../transport/queue.registry';
+import { unreadableDataOf } from '../transport/tolerant-job';
 import type { DeadLetter } from './dead-letter.interface';
 
 /**
@@ -57,9 +58,11 @@ export class DeadLetterQueue {
 }
 
 function toDeadLetter(job: Job<MessageEnvelope>): DeadLetter {
+  const unreadable = unreadableDataOf(job);
   return {
     jobId: String(job.id),
     envelope: job.data,
+    ...(unreadable && { rawData: unreadable.raw }),
     error: job.failedReason,
     stacktrace: job.stacktrace ?? [],
     attemptsMade: job.attemptsMade,

@@ -1,9 +1,17 @@
+/** The messaging tables are missing, or were created by an earlier version and lack columns. */
 export class MissingMessagingTablesError extends Error {
-  constructor(tables: string[]) {
-    super(
-      `Table(s) ${tables.join(', ')} missing. Run the migration from createMessagingMigration() ` +
-        `(see README, "Schema"), or set createTables: true in ConsistentMessagingModule options for development.`,
-    );
+  constructor(tables: string[], alterations: string[] = []) {
+    const parts: string[] = [];
+    if (tables.length > 0)
+      parts.push(
+        `Table(s) ${tables.join(', ')} missing. Run the migration from createMessagingMigration() (see README, "Schema").`,
+      );
+    if (alterations.length > 0)
+      parts.push(
+        `The tables were created by an earlier version: run ${alterations.map((sql) => `\`${sql}\``).join('; ')}.`,
+      );
+    parts.push('For development, createTables: true in the module options does it at startup.');
+    super(parts.join(' '));
     this.name = 'MissingMessagingTablesError';
   }
 }

@@ -24,6 +24,13 @@ export interface RelayOptions {
   markIntervalMs?: number;
   /** How long a list of event subscribers read from Redis is reused. Default 2000 ms. */
   subscriptionCacheMs?: number;
+  /**
+   * Longest time a unit of work's caller (an `@Outbox()` method, an application transaction, a
+   * handler's acknowledgement) waits after COMMIT for its messages to reach Redis. A Redis that
+   * does not answer by then (stalled, say) finishes the dispatch in the background, or the sweeper
+   * does; the messages are committed either way. Default 1000 ms.
+   */
+  dispatchWaitMs?: number;
 }
 
 export interface RetentionOptions {
@@ -85,6 +92,12 @@ export interface ConsistentMessagingModuleOptions {
    * handles it. 0 dead-letters it at once. Default 600000 (10 minutes).
    */
   unknownTypeWaitMs?: number;
+  /**
+   * How often each consuming instance registers its message types in Redis again. This restores
+   * subscriptions a Redis lost (restart without persistence, flush, failover) without a restart,
+   * and an instance not seen for 3 intervals no longer keeps its types subscribed. Default 5000 ms.
+   */
+  subscriptionRefreshMs?: number;
   /** Retry policy of this endpoint's handlers. */
   retry?: RetryOptions;
   /** How long a job is locked by a worker before it counts as stalled and is redelivered. Default 30000 ms. */
@@ -111,6 +124,7 @@ export interface ResolvedMessagingOptions {
   batchSize: number;
   attemptTimeoutMs: number;
   unknownTypeWaitMs: number;
+  subscriptionRefreshMs: number;
   retry: Required<RetryOptions>;
   lockDurationMs: number;
   keepCompletedJobs: number;

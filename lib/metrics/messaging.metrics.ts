@@ -16,6 +16,12 @@ export interface MessagingCounters {
   failedAttempts: number;
   /** Messages given up on: bad input, or every attempt failed. */
   deadLettered: number;
+  /** Events dispatched while their type had no subscriber at all: they went to nobody. */
+  withoutSubscribers: number;
+  /** Dispatches of events held back because Redis had lost their subscriptions (see README, "Redis data loss"). */
+  held: number;
+  /** Outbox rows flagged as undeliverable (an id or destination BullMQ refuses) and skipped. */
+  undeliverable: number;
 }
 
 export type MessagingCounter = keyof MessagingCounters;
@@ -48,6 +54,9 @@ export class MessagingMetrics {
     dispatched: 0,
     failedAttempts: 0,
     deadLettered: 0,
+    withoutSubscribers: 0,
+    held: 0,
+    undeliverable: 0,
   };
   private readonly listeners: MessagingCounterListener[] = [];
 

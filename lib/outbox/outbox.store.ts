@@ -10,6 +10,7 @@ import { messagingTableNames } from '../storage/messaging-schema';
 import type { OutboxMessage } from './outbox-message.interface';
 
 interface OutboxRow {
+  id?: string | number;
   message_id: string;
   message_type: string;
   destination: string | null;
@@ -18,6 +19,15 @@ interface OutboxRow {
 }
 
 const COLUMNS = 'message_id, message_type, destination, payload, headers';
+
+/** Neither dispatched nor flagged as undeliverable. */
+const PENDING = 'dispatched_at IS NULL AND dispatch_error IS NULL';
+
+/** A claimed row that can't even be read back as a message (its headers are not JSON). */
+export interface UnreadableRow {
+  id: string;
+  problem: string;
+}
 
 /** SQL access to the outbox table (MySQL / MariaDB dialect). */
 @Injectable()
@@ -55,38 +65,62 @@ export class OutboxStore {
   }
 
   /** Marks messages dispatched; rows already marked are left as they are. */
-  async markDispatched(messageIds: string[], queryRunner?: QueryRunner): Promise<void> {
+  async markDispatched(messageIds: string[], queryRunner: QueryRunner): Promise<void> {
     if (messageIds.length === 0) return;
-    await (queryRunner ?? this.dataSource).query(
+    await queryRunner.query(
       `UPDATE ${this.table} SET dispatched_at = NOW(3)
        WHERE message_id IN (${messageIds.map(() => '?').join(', ')}) AND dispatched_at IS NULL`,
       messageIds,
     );
   }
 
+  /** Flags rows that can never be dispatched, with why: the relay skips them from now on. */
+  async flagUndeliverable(rows: UnreadableRow[], queryRunner: QueryRunner): Promise<void> {
+    for (const row of rows) {
+      await queryRunner.query(
+        `UPDATE ${this.table} SET dispatch_error = ? WHERE message_id = ? AND dispatched_at IS NULL`,
+        [row.problem, row.id],
+      );
+    }
+  }
+
   /**
-   * Locks up to `limit` pending rows older than `minAgeMs`, oldest first, skipping rows another
-   * instance holds. The caller's transaction keeps the lock until it marks and commits.
+   * Locks up to `limit` pending rows older than `minAgeMs` and after row `afterRow`, oldest first,
+   * skipping rows another instance holds. The caller's transaction keeps the lock until it marks and
+   * commits. `lastRow` is where the next claim of a pass through the outbox continues.
    */
   async claimPending(
     queryRunner: QueryRunner,
     limit: number,
     minAgeMs: number,
-  ): Promise<OutboxMessage[]> {
+    afterRow = '0',
+  ): Promise<{ messages: OutboxMessage[]; unreadable: UnreadableRow[]; lastRow: string }> {
     const rows: OutboxRow[] = await queryRunner.query(
-      `SELECT ${COLUMNS} FROM ${this.table}
-       WHERE dispatched_at IS NULL AND created_at <= NOW(3) - INTERVAL ? MICROSECOND
+      `SELECT id, ${COLUMNS} FROM ${this.table}
+       WHERE ${PENDING} AND created_at <= NOW(3) - INTERVAL ? MICROSECOND AND id > ?
        ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
-      [minAgeMs * 1000, limit],
+      [minAgeMs * 1000, afterRow, limit],
     );
-    return rows.map(toMessage);
+    const messages: OutboxMessage[] = [];
+    const unreadable: UnreadableRow[] = [];
+    for (const row of rows) {
+      try {
+        messages.push(toMessage(row));
+      } catch (error) {
+        unreadable.push({
+          id: row.message_id,
+          problem: `headers are not JSON: ${(error as Error).message}`,
+        });
+      }
+    }
+    return { messages, unreadable, lastRow: String(rows[rows.length - 1]?.id ?? afterRow) };
   }
 
   /** Age of the oldest pending row (the first of `ix_pending`, one index read); 0 when none is pending. */
   async dispatchLagMs(): Promise<number> {
     const rows: { lag_ms: string | number }[] = await this.dataSource.query(
       `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, NOW(3)) DIV 1000 AS lag_ms
-       FROM ${this.table} WHERE dispatched_at IS NULL ORDER BY dispatched_at, id LIMIT 1`,
+       FROM ${this.table} WHERE ${PENDING} ORDER BY dispatched_at, id LIMIT 1`,
     );
     return rows[0] ? Math.max(0, Number(rows[0].lag_ms)) : 0;
   }
@@ -95,7 +129,7 @@ export class OutboxStore {
   async findPendingCausedBy(causationId: string, originEndpoint: string): Promise<OutboxMessage[]> {
     const rows: OutboxRow[] = await this.dataSource.query(
       `SELECT ${COLUMNS} FROM ${this.table}
-       WHERE causation_id = ? AND origin_endpoint = ? AND dispatched_at IS NULL ORDER BY id`,
+       WHERE causation_id = ? AND origin_endpoint = ? AND ${PENDING} ORDER BY id`,
       [causationId, originEndpoint],
     );
     return rows.map(toMessage);

@@ -2,11 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { OutboxStore } from '../outbox/outbox.store';
+import { inOwnTransaction } from '../storage/own-transaction';
+import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
 
 /**
- * Marks dispatched messages in batches: one UPDATE for many messages instead of one per message.
- * A mark that is lost (crash, DB error) only means the sweeper sends the message again, and
- * receivers drop the copy.
+ * Marks dispatched messages in batches: one UPDATE for many messages instead of one per message,
+ * in a READ COMMITTED transaction of its own (see `inOwnTransaction`). A mark that is lost (crash,
+ * DB error) only means the sweeper sends the message again, and receivers drop the copy.
  */
 @Injectable()
 export class DispatchMarker {
@@ -18,6 +20,7 @@ export class DispatchMarker {
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly store: OutboxStore,
+    private readonly transactions: AmbientTransactions,
   ) {}
 
   mark(messageIds: string[]): void {
@@ -38,8 +41,9 @@ export class DispatchMarker {
     if (this.batch.length === 0) return;
     const ids = this.batch;
     this.batch = [];
-    const write = this.store
-      .markDispatched(ids)
+    const write = inOwnTransaction(this.transactions, (queryRunner) =>
+      this.store.markDispatched(ids, queryRunner),
+    )
       .catch((error: Error) =>
         this.logger.warn(`Marking ${ids.length} message(s) dispatched failed: ${error.message}`),
       )

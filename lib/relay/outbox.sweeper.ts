@@ -1,14 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { QueryRunner } from 'typeorm';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { thrownText } from '../errors/thrown-text';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { OutboxStore } from '../outbox/outbox.store';
+import { inOwnTransaction } from '../storage/own-transaction';
 import { MessageDispatcher } from '../transport/message.dispatcher';
 import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
 
+/** What one sweep did with the rows it claimed. */
+export interface SweepResult {
+  claimed: number;
+  dispatched: number;
+  /** Flagged as undeliverable: skipped from now on. */
+  flagged: number;
+}
+
 /**
  * Finds committed messages left undispatched (crash after commit, Redis outage) and dispatches them.
- * Every instance sweeps; `FOR UPDATE SKIP LOCKED` gives each batch to one instance only.
+ * Every instance sweeps; `FOR UPDATE SKIP LOCKED` gives each batch to one instance only. Rows are
+ * dispatched one by one: a row that can never be dispatched is flagged and skipped, one that fails
+ * now stays pending, and neither holds up the rows behind it.
  */
 @Injectable()
 export class OutboxSweeper {
@@ -16,6 +29,8 @@ export class OutboxSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Where the next claim continues: a pass goes through every pending row before it starts over. */
+  private afterRow = '0';
 
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
@@ -36,30 +51,49 @@ export class OutboxSweeper {
     await this.running;
   }
 
-  /** One claim-dispatch-mark transaction; returns how many messages it dispatched. */
-  async sweepOnce(): Promise<number> {
+  /** One claim-dispatch-mark transaction. */
+  async sweepOnce(): Promise<SweepResult> {
+    const result = await inOwnTransaction(this.transactions, (queryRunner) =>
+      this.sweepIn(queryRunner),
+    );
+    this.metrics.increment('dispatched', result.dispatched);
+    this.metrics.increment('undeliverable', result.flagged);
+    return result;
+  }
+
+  private async sweepIn(queryRunner: QueryRunner): Promise<SweepResult> {
     const { sweepBatchSize, sweepDelayMs } = this.options.relay;
-    const queryRunner = this.transactions.createOwnQueryRunner();
-    try {
-      await queryRunner.startTransaction();
-      const messages = await this.store.claimPending(queryRunner, sweepBatchSize, sweepDelayMs);
-      if (messages.length > 0) {
-        await this.dispatcher.dispatch(messages);
-        await this.store.markDispatched(
-          messages.map((message) => message.id),
-          queryRunner,
-        );
-      }
-      await queryRunner.commitTransaction();
-      this.metrics.increment('dispatched', messages.length);
-      return messages.length;
-    } catch (error) {
-      if (queryRunner.isTransactionActive)
-        await queryRunner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await queryRunner.release();
-    }
+    const { messages, unreadable, lastRow } = await this.store.claimPending(
+      queryRunner,
+      sweepBatchSize,
+      sweepDelayMs,
+      this.afterRow,
+    );
+    const claimed = messages.length + unreadable.length;
+    // Rows left pending (held, failed) are claimed again next pass, not before the rows behind them.
+    this.afterRow = claimed === sweepBatchSize ? lastRow : '0';
+    const dispatch = await this.dispatcher.dispatch(messages);
+    await this.store.markDispatched(dispatch.dispatched, queryRunner);
+    const flagged = [
+      ...unreadable,
+      ...dispatch.undeliverable.map(({ id, problem }) => ({ id, problem })),
+    ];
+    await this.store.flagUndeliverable(flagged, queryRunner);
+    for (const { id, problem } of flagged)
+      this.logger.error(
+        `Outbox message ${id} can never be dispatched, flagged and skipped: ${problem}`,
+      );
+    const left = [
+      ...dispatch.held.map((held) => held.message),
+      ...dispatch.failed.map((f) => f.error.message),
+    ];
+    if (left.length > 0)
+      this.logger.warn(`Sweep left ${left.length} message(s) pending, will retry: ${left[0]}`);
+    return {
+      claimed,
+      dispatched: dispatch.dispatched.length,
+      flagged: flagged.length,
+    };
   }
 
   private schedule(delayMs: number): void {
@@ -73,11 +107,11 @@ export class OutboxSweeper {
   private async tick(): Promise<void> {
     let next = this.options.relay.sweepIntervalMs;
     try {
-      const swept = await this.sweepOnce();
-      if (swept > 0) this.logger.log(`Swept ${swept} undispatched message(s)`);
-      if (swept === this.options.relay.sweepBatchSize) next = 0;
+      const { claimed, dispatched } = await this.sweepOnce();
+      if (dispatched > 0) this.logger.log(`Swept ${dispatched} undispatched message(s)`);
+      if (claimed === this.options.relay.sweepBatchSize) next = 0;
     } catch (error) {
-      this.logger.warn(`Outbox sweep failed, will retry: ${(error as Error).message}`);
+      this.logger.warn(`Outbox sweep failed, will retry: ${thrownText(error)}`);
     }
     this.schedule(next);
   }

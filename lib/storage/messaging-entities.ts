@@ -14,6 +14,8 @@ export interface OutboxRecord {
   correlationId: string;
   createdAt: Date;
   dispatchedAt: Date | null;
+  /** Why the row can never be dispatched (the relay skips it); null for every other row. */
+  dispatchError: string | null;
 }
 
 /** A row of the inbox table: one message handled by one endpoint. */
@@ -50,6 +52,7 @@ export function createMessagingEntities(tablePrefix = 'cm_'): {
         correlationId: { name: 'correlation_id', type: 'varchar', length: 64 },
         createdAt: { name: 'created_at', type: 'datetime', precision: 3 },
         dispatchedAt: { name: 'dispatched_at', type: 'datetime', precision: 3, nullable: true },
+        dispatchError: { name: 'dispatch_error', type: 'text', nullable: true },
       },
     }),
     InboxRecord: new EntitySchema<InboxRecord>({

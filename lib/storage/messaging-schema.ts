@@ -1,6 +1,26 @@
 /** Names of the tables for a prefix. */
-export function messagingTableNames(prefix: string): { outbox: string; inbox: string } {
-  return { outbox: `${prefix}outbox`, inbox: `${prefix}inbox` };
+export function messagingTableNames(prefix: string): {
+  outbox: string;
+  inbox: string;
+  subscriptions: string;
+} {
+  return {
+    outbox: `${prefix}outbox`,
+    inbox: `${prefix}inbox`,
+    subscriptions: `${prefix}subscriptions`,
+  };
+}
+
+/** Columns a table created by an earlier version lacks, with the statement that adds each. */
+export function addedColumnsSql(prefix: string): { table: string; column: string; sql: string }[] {
+  const { outbox } = messagingTableNames(prefix);
+  return [
+    {
+      table: outbox,
+      column: 'dispatch_error',
+      sql: `ALTER TABLE \`${outbox}\` ADD COLUMN \`dispatch_error\` TEXT NULL`,
+    },
+  ];
 }
 
 /**
@@ -9,11 +29,14 @@ export function messagingTableNames(prefix: string): { outbox: string; inbox: st
  *   and cleanup reads only dispatched rows older than a date; neither scans the table.
  * - outbox `ix_causation`: finds what a message caused, to re-dispatch it when a duplicate arrives.
  * - outbox `ix_correlation`: every message of one business process.
+ * - outbox `dispatch_error`: set on a row that can never be dispatched; the relay skips it.
  * - inbox primary key `(endpoint, message_id)`: the duplicate check is the insert itself.
  * - inbox `ix_processed_at`: cleanup by age.
+ * - subscriptions: the event subscribers this endpoint has dispatched to, remembered beside the
+ *   outbox so that a Redis that lost its subscriptions is noticed (see SubscriptionRegistry).
  */
 export function createMessagingTablesSql(prefix: string): string[] {
-  const { outbox, inbox } = messagingTableNames(prefix);
+  const { outbox, inbox, subscriptions } = messagingTableNames(prefix);
   return [
     `CREATE TABLE IF NOT EXISTS \`${outbox}\` (
       \`id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -27,6 +50,7 @@ export function createMessagingTablesSql(prefix: string): string[] {
       \`correlation_id\` VARCHAR(64) NOT NULL,
       \`created_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
       \`dispatched_at\` DATETIME(3) NULL,
+      \`dispatch_error\` TEXT NULL,
       PRIMARY KEY (\`id\`),
       UNIQUE KEY \`ux_message_id\` (\`message_id\`),
       KEY \`ix_pending\` (\`dispatched_at\`, \`id\`),
@@ -41,10 +65,16 @@ export function createMessagingTablesSql(prefix: string): string[] {
       PRIMARY KEY (\`endpoint\`, \`message_id\`),
       KEY \`ix_processed_at\` (\`processed_at\`)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    `CREATE TABLE IF NOT EXISTS \`${subscriptions}\` (
+      \`message_type\` VARCHAR(255) NOT NULL,
+      \`endpoint\` VARCHAR(191) NOT NULL,
+      \`recorded_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      PRIMARY KEY (\`message_type\`, \`endpoint\`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
   ];
 }
 
 export function dropMessagingTablesSql(prefix: string): string[] {
-  const { outbox, inbox } = messagingTableNames(prefix);
-  return [`DROP TABLE IF EXISTS \`${inbox}\``, `DROP TABLE IF EXISTS \`${outbox}\``];
+  const { outbox, inbox, subscriptions } = messagingTableNames(prefix);
+  return [subscriptions, inbox, outbox].map((table) => `DROP TABLE IF EXISTS \`${table}\``);
 }

@@ -6,7 +6,7 @@ import {
 } from '../consistent-messaging.constants';
 import { MissingMessagingTablesError } from '../errors/missing-messaging-tables.error';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
-import { createMessagingTablesSql, messagingTableNames } from './messaging-schema';
+import { addedColumnsSql, createMessagingTablesSql, messagingTableNames } from './messaging-schema';
 
 /** At startup: creates the tables when asked to, else fails fast if they are missing. */
 @Injectable()
@@ -19,20 +19,41 @@ export class MessagingTablesChecker {
   ) {}
 
   async ensure(): Promise<void> {
+    const prefix = this.options.tablePrefix;
     if (this.options.createTables) {
-      for (const sql of createMessagingTablesSql(this.options.tablePrefix))
-        await this.dataSource.query(sql);
+      for (const sql of createMessagingTablesSql(prefix)) await this.dataSource.query(sql);
+      for (const { sql } of await this.missingColumns()) await this.dataSource.query(sql);
       return;
     }
-    const wanted = Object.values(messagingTableNames(this.options.tablePrefix));
+    const wanted = Object.values(messagingTableNames(prefix));
     const rows: { name: string }[] = await this.dataSource.query(
       `SELECT TABLE_NAME AS name FROM information_schema.TABLES
-       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?)`,
+       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${wanted.map(() => '?').join(', ')})`,
       wanted,
     );
     const found = new Set(rows.map((row) => row.name));
     const missing = wanted.filter((table) => !found.has(table));
-    if (missing.length > 0) throw new MissingMessagingTablesError(missing);
+    const columns = await this.missingColumns();
+    if (missing.length > 0 || columns.length > 0)
+      throw new MissingMessagingTablesError(
+        missing,
+        columns.map((column) => column.sql),
+      );
     this.logger.debug(`Tables ${wanted.join(', ')} found`);
+  }
+
+  /** Columns added since the tables were first created, that these tables lack. */
+  private async missingColumns(): Promise<ReturnType<typeof addedColumnsSql>> {
+    const added = addedColumnsSql(this.options.tablePrefix);
+    const rows: { tableName: string; columnName: string }[] = await this.dataSource.query(
+      `SELECT TABLE_NAME AS tableName, COLUMN_NAME AS columnName FROM information_schema.COLUMNS
+       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${added.map(() => '?').join(', ')})`,
+      added.map((column) => column.table),
+    );
+    const tables = new Set(rows.map((row) => row.tableName));
+    const found = new Set(rows.map((row) => `${row.tableName}.${row.columnName}`));
+    return added.filter(
+      (column) => tables.has(column.table) && !found.has(`${column.table}.${column.column}`),
+    );
   }
 }

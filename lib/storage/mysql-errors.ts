@@ -3,6 +3,7 @@ import { QueryFailedError } from 'typeorm';
 /** MySQL / MariaDB error numbers the library acts on. */
 export const MysqlErrno = {
   duplicateKey: 1062,
+  lockWaitTimeout: 1205,
   lockTableFull: 1206,
   deadlock: 1213,
 } as const;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, type Worker } from 'bullmq';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { MalformedMessageError } from '../errors/malformed-message.error';
 import { UnknownMessageTypeError } from '../errors/unknown-message-type.error';
@@ -19,7 +19,9 @@ import { MessageBatcher } from '../pipeline/message.batcher';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
 import { asError } from '../errors/thrown-text';
 import { untilAborted } from '../unit-of-work/until-aborted';
+import { settlesWithin } from '../relay/settles-within';
 import { parseEnvelope } from './envelope.parser';
+import { TolerantWorker, unreadableDataOf } from './tolerant-job';
 
 /**
  * Consumes this endpoint's queue. The job completes (is acknowledged) only when the pipeline has
@@ -44,7 +46,7 @@ export class EndpointWorker {
   /** Starts consuming; resolves once both of the worker's Redis connections are up. */
   async start(): Promise<void> {
     const { endpoint, redis, queuePrefix, concurrency, lockDurationMs } = this.options;
-    this.worker = new Worker<MessageEnvelope, PipelineOutcome>(
+    this.worker = new TolerantWorker<MessageEnvelope, PipelineOutcome>(
       endpoint,
       (job, token) => this.process(job, token),
       {
@@ -75,8 +77,7 @@ export class EndpointWorker {
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
-    const closed = worker.close().then(() => true);
-    if (!(await within(closed, this.options.lockDurationMs))) {
+    if (!(await settlesWithin(worker.close(), this.options.lockDurationMs))) {
       this.logger.warn(
         `Worker "${this.options.endpoint}" did not close within ${this.options.lockDurationMs} ms (is Redis down?)`,
       );
@@ -95,7 +96,7 @@ export class EndpointWorker {
   ): Promise<PipelineOutcome> {
     let parsed: ReturnType<typeof parseEnvelope>;
     try {
-      parsed = parseEnvelope(job.data);
+      parsed = parseEnvelope(job.data, unreadableDataOf(job));
     } catch (error) {
       throw new UnrecoverableError((error as MalformedMessageError).message);
     }
@@ -179,14 +180,3 @@ export class EndpointWorker {
 
 /** Longest wait between two looks for a handler of a type this process does not have. */
 const MAX_UNKNOWN_TYPE_DELAY_MS = 30000;
-
-/** Resolves true if `promise` resolves true within `ms`, false otherwise. */
-async function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -1,9 +1,29 @@
 import { MalformedMessageError } from '../errors/malformed-message.error';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { MAX_MESSAGE_ID_LENGTH } from '../messages/message-rules';
+import type { UnreadableJobData } from './tolerant-job';
 
-/** Checks a job's data is a message envelope and parses its payload; throws MalformedMessageError. */
-export function parseEnvelope(data: unknown): { envelope: MessageEnvelope; payload: object } {
+/** How much of a job's unreadable data an error quotes. */
+const QUOTED_CHARACTERS = 200;
+
+/**
+ * Checks a job's data is a message envelope and parses its payload; throws MalformedMessageError.
+ * `unreadable`: the job's stored data was not even JSON.
+ */
+export function parseEnvelope(
+  data: unknown,
+  unreadable?: UnreadableJobData,
+): { envelope: MessageEnvelope; payload: object } {
+  if (unreadable) {
+    const quoted = JSON.stringify(unreadable.raw.slice(0, QUOTED_CHARACTERS));
+    const more =
+      unreadable.raw.length > QUOTED_CHARACTERS
+        ? ` (first ${QUOTED_CHARACTERS} of ${unreadable.raw.length} characters)`
+        : '';
+    throw new MalformedMessageError(
+      `job data is not JSON (${unreadable.problem}): ${quoted}${more}`,
+    );
+  }
   if (typeof data !== 'object' || data === null)
     throw new MalformedMessageError('job data is not an object');
   const envelope = data as Partial<MessageEnvelope>;

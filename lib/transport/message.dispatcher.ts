@@ -1,11 +1,30 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { asError } from '../errors/thrown-text';
 import { FaultInjector } from '../faults/fault-injector';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { MessagingMetrics } from '../metrics/messaging.metrics';
+import { endpointNameProblem, messageIdProblem } from '../messages/message-rules';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { ProducerConnection } from './producer-connection';
 import { QueueRegistry } from './queue.registry';
 import { SubscriptionRegistry } from './subscription.registry';
+import { SubscriptionsUnknownError } from '../errors/subscriptions-unknown.error';
+
+/** What became of each message of a dispatch; every message is in exactly one list. */
+export interface DispatchResult {
+  /** In the queue of every destination (an event without subscribers has none): mark these. */
+  dispatched: string[];
+  /** Events whose subscribers Redis no longer knows (it lost its data): they stay pending. */
+  held: SubscriptionsUnknownError[];
+  /** Rows that can never be dispatched (an id or destination BullMQ refuses): flag these. */
+  undeliverable: { id: string; problem: string }[];
+  /** Failed this time (Redis away, say): they stay pending for the sweeper. */
+  failed: { id: string; error: Error }[];
+}
+
+/** A type without subscribers is logged at most once per this interval. */
+const UNSUBSCRIBED_LOG_INTERVAL_MS = 60000;
 
 interface JobToAdd {
   destination: string;
@@ -16,38 +35,89 @@ interface JobToAdd {
  * Adds each message as a job to the queue of every destination: the named endpoint for a command,
  * every subscriber of its type for an event. The job id is the message id, so adding the same
  * message again while BullMQ keeps the job is a no-op; receivers' inboxes drop later copies.
+ * Messages succeed or fail one by one: one that can't be dispatched never holds up the others.
  */
 @Injectable()
 export class MessageDispatcher {
+  private readonly logger = new Logger('ConsistentMessaging');
+  private readonly unsubscribedLoggedAt = new Map<string, number>();
+
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly queues: QueueRegistry,
     private readonly subscriptions: SubscriptionRegistry,
     private readonly faults: FaultInjector,
     private readonly connection: ProducerConnection,
+    private readonly metrics: MessagingMetrics,
   ) {}
 
-  /** Resolves when every job is in Redis; rejects if any add failed (the caller keeps the rows pending). */
-  async dispatch(messages: OutboxMessage[]): Promise<void> {
-    const jobs = await this.jobsFor(messages);
-    if (jobs.length > 1 && this.faults.isSet('afterPartialDispatch')) {
-      await this.add(jobs[0]);
-      await this.faults.at('afterPartialDispatch', { messageIds: [jobs[0].message.id] });
-      await Promise.all(jobs.slice(1).map((job) => this.add(job)));
-      return;
-    }
-    await this.connection.together(() => Promise.all(jobs.map((job) => this.add(job))));
+  async dispatch(messages: OutboxMessage[]): Promise<DispatchResult> {
+    const result: DispatchResult = { dispatched: [], held: [], undeliverable: [], failed: [] };
+    const deliverable = messages.filter((message) => {
+      const problem = undeliverable(message);
+      if (problem) result.undeliverable.push({ id: message.id, problem });
+      return !problem;
+    });
+    const routed = await Promise.all(deliverable.map((message) => this.route(message)));
+    const toAdd: { message: OutboxMessage; jobs: JobToAdd[] }[] = [];
+    routed.forEach((destinations, index) => {
+      const message = deliverable[index];
+      if (destinations instanceof SubscriptionsUnknownError) result.held.push(destinations);
+      else if (destinations instanceof Error)
+        result.failed.push({ id: message.id, error: destinations });
+      else if (destinations.length === 0) this.withoutSubscribers(message, result);
+      else
+        toAdd.push({
+          message,
+          jobs: destinations.map((destination) => ({ destination, message })),
+        });
+    });
+    const added = await this.addAll(toAdd.map((entry) => entry.jobs));
+    added.forEach((outcome, index) => {
+      const { id } = toAdd[index].message;
+      if (outcome.status === 'fulfilled') result.dispatched.push(id);
+      else result.failed.push({ id, error: asError(outcome.reason) });
+    });
+    return result;
   }
 
-  private async jobsFor(messages: OutboxMessage[]): Promise<JobToAdd[]> {
-    const jobs: JobToAdd[] = [];
-    for (const message of messages) {
-      const destinations = message.destination
-        ? [message.destination]
-        : await this.subscriptions.subscribersOf(message.type);
-      for (const destination of destinations) jobs.push({ destination, message });
+  /** Nobody subscribes to this event (and nobody did before): done, but counted and logged. */
+  private withoutSubscribers(message: OutboxMessage, result: DispatchResult): void {
+    result.dispatched.push(message.id);
+    this.metrics.increment('withoutSubscribers');
+    const now = Date.now();
+    if ((this.unsubscribedLoggedAt.get(message.type) ?? 0) > now - UNSUBSCRIBED_LOG_INTERVAL_MS)
+      return;
+    this.unsubscribedLoggedAt.set(message.type, now);
+    this.logger.warn(
+      `Event type "${message.type}" has no subscriber: message ${message.id} went to nobody (counted as withoutSubscribers)`,
+    );
+  }
+
+  /** The destinations of a message, or why they are not known now. */
+  private async route(message: OutboxMessage): Promise<string[] | Error> {
+    if (message.destination) return [message.destination];
+    try {
+      const { endpoints, unknown } = await this.subscriptions.subscribersOf(message.type);
+      if (unknown.length === 0) return endpoints;
+      this.metrics.increment('held');
+      return new SubscriptionsUnknownError(message.id, message.type, unknown);
+    } catch (error) {
+      return asError(error);
     }
-    return jobs;
+  }
+
+  /** Adds each message's jobs; one settled outcome per message. */
+  private async addAll(jobs: JobToAdd[][]): Promise<PromiseSettledResult<void>[]> {
+    const addMessage = (messageJobs: JobToAdd[]) =>
+      Promise.all(messageJobs.map((job) => this.add(job))).then(() => undefined);
+    const all = jobs.flat();
+    if (all.length > 1 && this.faults.isSet('afterPartialDispatch')) {
+      await this.add(all[0]);
+      await this.faults.at('afterPartialDispatch', { messageIds: [all[0].message.id] });
+      return Promise.allSettled(jobs.map(addMessage));
+    }
+    return this.connection.together(() => Promise.allSettled(jobs.map(addMessage)));
   }
 
   private async add({ destination, message }: JobToAdd): Promise<void> {
@@ -64,4 +134,12 @@ export class MessageDispatcher {
       },
     );
   }
+}
+
+/** Why a row can never become a job (written by an older version, or by hand), or undefined. */
+function undeliverable(message: OutboxMessage): string | undefined {
+  return (
+    messageIdProblem(message.id) ??
+    (message.destination ? endpointNameProblem(message.destination) : undefined)
+  );
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { ProducerConnection } from './producer-connection';
+import { TolerantQueue } from './tolerant-job';
 
 /** One BullMQ queue per endpoint, created on first use, all on the shared producer connection. */
 @Injectable()
@@ -26,7 +27,7 @@ export class QueueRegistry {
     if (!queue) {
       const { status } = this.connection.client;
       if (status !== 'ready') throw new Error(`Redis connection not ready (${status})`);
-      queue = new Queue<MessageEnvelope>(endpoint, {
+      queue = new TolerantQueue<MessageEnvelope>(endpoint, {
         connection: this.connection.client,
         prefix: this.options.queuePrefix,
       });

@@ -1,61 +1,115 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'crypto';
+import { hostname } from 'os';
+import type { QueryRunner } from 'typeorm';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { thrownText } from '../errors/thrown-text';
 import type {
   ResolvedMessagingOptions,
   RetryOptions,
 } from '../interfaces/consistent-messaging-options.interface';
+import { SubscriptionStore } from '../storage/subscription.store';
+import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
 import { ProducerConnection } from './producer-connection';
 import { redisKeys } from './redis-keys';
 
 type RetryPolicy = Required<RetryOptions>;
+
+/** The subscribers of an event type, and those Redis forgot (see `subscribersOf`). */
+export interface Subscribers {
+  endpoints: string[];
+  /** Subscribers remembered in the database that have not registered in Redis since it lost them. */
+  unknown: string[];
+}
 
 interface Cached<T> {
   value: T;
   expiresAt: number;
 }
 
+interface InstanceEntry {
+  types: string[];
+  seenAt: number;
+}
+
+/** An instance not seen for this many refresh intervals is gone: its types no longer count. */
+const LIVE_INTERVALS = 3;
+
 /**
- * Who handles which message type, and each endpoint's retry policy, kept in Redis so that every
- * process of every endpoint sees the same routing. An endpoint announces itself at startup; lookups
- * are cached for `relay.subscriptionCacheMs`.
+ * Who handles which event type, and each endpoint's retry policy, kept in Redis so that every
+ * process of every endpoint sees the same routing.
+ *
+ * Every instance of a consuming endpoint registers its types at startup and again every
+ * `subscriptionRefreshMs`: an endpoint subscribes to what any of its live instances handles (an old
+ * and a new version side by side in a rolling deploy), and a Redis that lost its data has the
+ * subscriptions back within one interval, without a restart. Dispatchers also remember in their
+ * own database which endpoints subscribed to a type: an event whose remembered subscriber Redis
+ * no longer lists, and that has not registered again, is held pending rather than sent to fewer.
  */
 @Injectable()
 export class SubscriptionRegistry {
+  private readonly logger = new Logger('ConsistentMessaging');
+  private readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly subscribers = new Map<string, Cached<string[]>>();
   private policies: Cached<Map<string, RetryPolicy>> | undefined;
+  private types: string[] | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly connection: ProducerConnection,
+    private readonly store: SubscriptionStore,
+    private readonly transactions: AmbientTransactions,
   ) {}
 
-  /** Subscribes this endpoint to exactly `types` (dropping types it no longer handles). */
-  async announce(types: string[]): Promise<void> {
-    const { queuePrefix: prefix, endpoint, retry } = this.options;
-    const redis = this.connection.client;
-    const typesKey = redisKeys.endpointTypes(prefix, endpoint);
-    const previous = await redis.smembers(typesKey);
-    const multi = redis.multi();
-    for (const type of previous.filter((old) => !types.includes(old))) {
-      multi.srem(redisKeys.subscribers(prefix, type), endpoint);
-    }
-    for (const type of types) multi.sadd(redisKeys.subscribers(prefix, type), endpoint);
-    multi.del(typesKey);
-    if (types.length > 0) multi.sadd(typesKey, ...types);
-    multi.hset(redisKeys.retryPolicies(prefix), endpoint, JSON.stringify(retry));
-    await multi.exec();
-    this.subscribers.clear();
-    this.policies = undefined;
+  /** Registers this instance's `types` now and keeps them registered until `stop()`. */
+  async start(types: string[]): Promise<void> {
+    this.types = types;
+    await this.register();
+    this.connection.client.on('ready', this.refreshNow);
+    this.schedule();
   }
 
-  async subscribersOf(type: string): Promise<string[]> {
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.types = undefined;
+    this.connection.client.off('ready', this.refreshNow);
+  }
+
+  /**
+   * The endpoints an event of `type` goes to. Redis's answer is compared with the subscribers
+   * remembered in the database: one Redis lists and the database does not is remembered; one the
+   * database remembers and Redis does not list has either dropped the type (it registered again
+   * without it: forgotten) or not registered since Redis lost it (`unknown`: hold the event).
+   */
+  async subscribersOf(type: string): Promise<Subscribers> {
     const cached = this.subscribers.get(type);
-    if (cached && cached.expiresAt > Date.now()) return cached.value;
-    const endpoints = await this.connection.client.smembers(
-      redisKeys.subscribers(this.options.queuePrefix, type),
-    );
-    this.subscribers.set(type, { value: endpoints, expiresAt: this.expiry() });
-    return endpoints;
+    if (cached && cached.expiresAt > Date.now()) return { endpoints: cached.value, unknown: [] };
+    const { queuePrefix: prefix } = this.options;
+    const redis = this.connection.client;
+    const endpoints = await redis.smembers(redisKeys.subscribers(prefix, type));
+    const unknown = await this.withOwnRunner(async (queryRunner) => {
+      const remembered = await this.store.subscribersOf(queryRunner, type);
+      const missing = remembered.filter((endpoint) => !endpoints.includes(endpoint));
+      const registered = await Promise.all(
+        missing.map((endpoint) => redis.exists(redisKeys.endpointInstances(prefix, endpoint))),
+      );
+      await this.store.forget(
+        queryRunner,
+        type,
+        missing.filter((_, index) => registered[index]),
+      );
+      await this.store.remember(
+        queryRunner,
+        type,
+        endpoints.filter((endpoint) => !remembered.includes(endpoint)),
+      );
+      return missing.filter((_, index) => !registered[index]);
+    });
+    if (unknown.length === 0)
+      this.subscribers.set(type, { value: endpoints, expiresAt: this.expiry() });
+    return { endpoints, unknown };
   }
 
   /** The retry policy an endpoint announced; the default one for an endpoint not yet started. */
@@ -72,7 +126,88 @@ export class SubscriptionRegistry {
     return this.policies.value.get(endpoint) ?? this.options.retry;
   }
 
+  /**
+   * Writes this instance's entry, then makes the endpoint subscribe to exactly the types of its live
+   * instances (dropping those only gone instances handled).
+   */
+  private async register(): Promise<void> {
+    const types = this.types;
+    if (!types) return;
+    const { queuePrefix: prefix, endpoint, retry, subscriptionRefreshMs } = this.options;
+    const redis = this.connection.client;
+    const instancesKey = redisKeys.endpointInstances(prefix, endpoint);
+    const typesKey = redisKeys.endpointTypes(prefix, endpoint);
+    const [seconds] = await redis.time();
+    const now = Number(seconds) * 1000;
+    const entry: InstanceEntry = { types, seenAt: now };
+    await redis.hset(instancesKey, this.instanceId, JSON.stringify(entry));
+    const [instances, previous] = await Promise.all([
+      redis.hgetall(instancesKey),
+      redis.smembers(typesKey),
+    ]);
+    const live = new Set<string>();
+    const gone: string[] = [];
+    for (const [id, json] of Object.entries(instances)) {
+      const other = parseEntry(json);
+      if (other && other.seenAt > now - LIVE_INTERVALS * subscriptionRefreshMs)
+        other.types.forEach((type) => live.add(type));
+      else gone.push(id);
+    }
+    const multi = redis.multi();
+    for (const type of previous.filter((old) => !live.has(old)))
+      multi.srem(redisKeys.subscribers(prefix, type), endpoint);
+    for (const type of live) multi.sadd(redisKeys.subscribers(prefix, type), endpoint);
+    multi.del(typesKey);
+    if (live.size > 0) multi.sadd(typesKey, ...live);
+    if (gone.length > 0) multi.hdel(instancesKey, ...gone);
+    multi.hset(redisKeys.retryPolicies(prefix), endpoint, JSON.stringify(retry));
+    await multi.exec();
+    this.subscribers.clear();
+    this.policies = undefined;
+  }
+
+  private readonly refreshNow = (): void => {
+    void this.register().catch((error: unknown) => this.refreshFailed(error));
+  };
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      void this.register()
+        .catch((error: unknown) => this.refreshFailed(error))
+        .finally(() => {
+          if (this.types) this.schedule();
+        });
+    }, this.options.subscriptionRefreshMs);
+    this.timer.unref();
+  }
+
+  private refreshFailed(error: unknown): void {
+    this.logger.warn(
+      `Refreshing the subscriptions in Redis failed, will retry: ${thrownText(error)}`,
+    );
+  }
+
+  private async withOwnRunner<T>(work: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
+    const queryRunner = this.transactions.createOwnQueryRunner();
+    try {
+      return await work(queryRunner);
+    } finally {
+      await queryRunner.release();
+    }
+  }
+
   private expiry(): number {
     return Date.now() + this.options.relay.subscriptionCacheMs;
+  }
+}
+
+function parseEntry(json: string): InstanceEntry | undefined {
+  try {
+    const entry = JSON.parse(json) as Partial<InstanceEntry>;
+    return Array.isArray(entry.types) && typeof entry.seenAt === 'number'
+      ? { types: entry.types, seenAt: entry.seenAt }
+      : undefined;
+  } catch {
+    return undefined;
   }
 }

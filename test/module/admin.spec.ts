@@ -137,7 +137,7 @@ describe('admin controller', () => {
       ['GET', 'outbox?limit=201', undefined, /limit: an integer from 1 to 200/],
       ['GET', 'outbox?limit=abc', undefined, /limit/],
       ['GET', 'outbox?after=-1', undefined, /after/],
-      ['GET', 'outbox?status=stuck', undefined, /status: one of pending, dispatched, all/],
+      ['GET', 'outbox?status=stuck', undefined, /status: one of pending, dispatched, undeliverable, all/],
       ['GET', 'outbox?createdFrom=yesterday', undefined, /createdFrom: an ISO 8601 date/],
       ['GET', 'dead-letters?limit=1000', undefined, /limit/],
       ['POST', 'outbox/redispatch', {}, /messageIds: a JSON array/],

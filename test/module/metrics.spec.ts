@@ -54,6 +54,10 @@ describe('metrics', () => {
       dispatched: 1,
       failedAttempts: 0,
       deadLettered: 1,
+      // The payment event billing publishes has no subscriber in this test.
+      withoutSubscribers: 1,
+      held: 0,
+      undeliverable: 0,
       dispatchLagMs: 0,
       inFlight: 0,
       oldestInFlightMs: 0,
@@ -64,6 +68,7 @@ describe('metrics', () => {
         ['duplicates', 1],
         ['dispatched', 1],
         ['deadLettered', 1],
+        ['withoutSubscribers', 1],
       ]),
     );
   });

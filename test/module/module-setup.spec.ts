@@ -93,6 +93,7 @@ describe('module setup', () => {
       expect(tables.map((table) => table.name).sort()).toEqual([
         `${asyncPrefix}inbox`,
         `${asyncPrefix}outbox`,
+        `${asyncPrefix}subscriptions`,
       ]);
     } finally {
       await app.close();

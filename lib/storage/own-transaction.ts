@@ -1,0 +1,38 @@
+import type { QueryRunner } from 'typeorm';
+import type { AmbientTransactions } from '../unit-of-work/ambient-transactions';
+import { MysqlErrno, mysqlErrno } from './mysql-errors';
+
+/** A deadlock or a lock wait timeout: nothing was changed, and the same work may succeed now. */
+const RETRIED: ReadonlySet<number | undefined> = new Set([
+  MysqlErrno.deadlock,
+  MysqlErrno.lockWaitTimeout,
+]);
+const ATTEMPTS = 3;
+
+/**
+ * Runs the library's own bookkeeping (dispatch marks, flags, the sweeper's claim) in a READ COMMITTED
+ * transaction on a connection of its own. READ COMMITTED takes no gap locks, so the application's
+ * inserts into the outbox never wait on it and are never made deadlock victims by it; a deadlock
+ * it still meets (with another of the library's statements) is retried.
+ */
+export async function inOwnTransaction<T>(
+  transactions: AmbientTransactions,
+  work: (queryRunner: QueryRunner) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const queryRunner = transactions.createOwnQueryRunner();
+    try {
+      await queryRunner.startTransaction('READ COMMITTED');
+      const result = await work(queryRunner);
+      await queryRunner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (queryRunner.isTransactionActive)
+        await queryRunner.rollbackTransaction().catch(() => undefined);
+      if (attempt >= ATTEMPTS || !RETRIED.has(mysqlErrno(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, attempt * 10 + Math.random() * 20));
+    } finally {
+      await queryRunner.release();
+    }
+  }
+}
