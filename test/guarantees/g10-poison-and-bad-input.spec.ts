@@ -219,4 +219,20 @@ describe('G10 poison messages and bad input', () => {
     expect(callsFor(poison.id).map((call) => call.threw)).toEqual([true, true, true, false]);
     await expectHandledOnce(poison.id);
   });
+  it('dead-letters a job whose stored data is not JSON (written into Redis by something else), with the raw data', async () => {
+    const garbage = '{not json at all';
+    // Delayed, so that no worker reads it before its data is overwritten behind BullMQ's back.
+    await queue.add('g10.Reserve', {}, { jobId: 'garbage-1', delay: 1000, attempts });
+    const client = await queue.client;
+    await client.hset(`${queue.opts.prefix}:${queue.name}:garbage-1`, { data: garbage });
+    await waitFor('garbage-1 dead-lettered', stateIs('garbage-1', 'failed'), 20000);
+    const letter = await deadLetters.get('garbage-1');
+    expect(letter?.attemptsMade).toBe(1);
+    expect(letter?.error).toMatch(
+      /^Malformed message: job data is not JSON \(.*\): "\{not json at all"$/,
+    );
+    expect(letter?.rawData).toBe(garbage);
+    expect(letter?.envelope).toEqual({});
+    expect((await deadLetters.list()).map((listed) => listed.jobId)).toContain('garbage-1');
+  });
 });

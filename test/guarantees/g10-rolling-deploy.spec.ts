@@ -7,7 +7,9 @@ import {
   G10Reservation,
   NobodyHandlesThis,
 } from '../fixtures/g10-inventory';
-import { deliver, envelopeOf, inboxCount, openQueue } from '../support/jobs';
+import Redis from 'ioredis';
+import { deliver, envelopeOf, inboxCount, openQueue, queuePrefixOf } from '../support/jobs';
+import { redis } from '../support/services';
 import { closeAndCleanUp } from '../support/scenarios';
 import { sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 import { DataSource } from 'typeorm';
@@ -80,6 +82,40 @@ describe('G10 a type the endpoint does not handle yet (rolling deploy)', () => {
     } finally {
       await shortQueue.close();
       await short.close();
+    }
+  });
+  it('keeps an event type subscribed while any live instance handles it, and drops it once none does', async () => {
+    const subscriptionRefreshMs = 200;
+    const subs = {
+      ...common,
+      endpoint: 'g10r-subs',
+      messaging: { ...common.messaging, subscriptionRefreshMs },
+    };
+    const redisClient = new Redis(redis);
+    const subscribed = async () =>
+      (
+        await redisClient.smembers(`${queuePrefixOf(prefix)}:cm:subscribers:g10.NobodyHandlesThis`)
+      ).includes('g10r-subs');
+    const newest = await startEndpoint({
+      ...subs,
+      providers: [G10InventoryHandler, G10NewTypeHandler],
+    });
+    let oldest: INestApplication | undefined;
+    try {
+      expect(await subscribed()).toBe(true);
+      // An older instance (re)started during the deploy registers without the new type.
+      oldest = await startEndpoint({ ...subs, providers: [G10InventoryHandler] });
+      await sleep(subscriptionRefreshMs * 3);
+      expect(await subscribed()).toBe(true);
+      await newest.close();
+      await waitFor(
+        'the type to be dropped once no live instance handles it',
+        async () => !(await subscribed()),
+      );
+    } finally {
+      await newest.close();
+      await oldest?.close();
+      redisClient.disconnect();
     }
   });
 });

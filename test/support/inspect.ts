@@ -19,6 +19,7 @@ export interface OutboxRow {
   correlation_id: string;
   created_at: Date;
   dispatched_at: Date | null;
+  dispatch_error: string | null;
 }
 
 /** A raw row of the inbox table. */

@@ -1,0 +1,86 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import { DataSource } from 'typeorm';
+import { G2_ENTITIES } from '../fixtures/g2-lost.fixtures';
+import { G12_SINK, G12KeyedOrders } from '../fixtures/g12-locks.fixtures';
+import { cleanUp, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+
+/**
+ * G12 for the library's own statements: while the sweeper claims and marks a large backlog, the
+ * application's @Outbox() calls that insert into the same outbox never wait on those locks and
+ * are never made deadlock victims (the sweeper and the marks run at READ COMMITTED).
+ */
+describe('G12 the sweeper never makes callers deadlock victims', () => {
+  const prefix = uniquePrefix('g12l');
+  let orders: INestApplication;
+
+  beforeAll(async () => {
+    orders = await startEndpoint({
+      endpoint: 'g12l-orders',
+      prefix,
+      entities: G2_ENTITIES,
+      providers: [G12KeyedOrders],
+      poolSize: 20,
+      messaging: {
+        consume: false,
+        keepCompletedJobs: 0,
+        relay: { sweepDelayMs: 1000, sweepIntervalMs: 10, sweepBatchSize: 500 },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await orders?.close();
+    await cleanUp(prefix);
+  }, 60000);
+
+  /** Pending rows as a crash or an outage leaves them: the sweeper's work. */
+  async function addBacklog(rows: number): Promise<void> {
+    const values = Array.from({ length: rows }, () => [
+      randomUUID(),
+      G12_SINK,
+      JSON.stringify({
+        correlationId: randomUUID(),
+        causationId: null,
+        originEndpoint: 'x',
+        sentAt: '',
+      }),
+    ]);
+    await orders.get(DataSource).query(
+      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
+         origin_endpoint, correlation_id, created_at)
+       VALUES ${values.map(() => "(?, 'g2.ChargeOrder', ?, '{}', ?, 'x', 'c', NOW(3) - INTERVAL 2 SECOND)").join(', ')}`,
+      values.flat(),
+    );
+  }
+
+  it('runs 1,500 @Outbox() calls beside a draining backlog without one failure', async () => {
+    const service = orders.get(G12KeyedOrders);
+    const failures: string[] = [];
+    let calling = true;
+    const backlog = (async () => {
+      while (calling) await addBacklog(500);
+    })();
+    const callers = Array.from({ length: 12 }, async (_, caller) => {
+      for (let call = 0; call < 125; call++) {
+        await service
+          .place(`o-${caller}-${call}`)
+          .catch((error: Error) => failures.push(error.message));
+      }
+    });
+    await Promise.all(callers);
+    calling = false;
+    await backlog;
+    expect(failures).toEqual([]);
+    await waitFor(
+      'the backlog to drain',
+      async () => {
+        const [{ pending }] = await orders
+          .get(DataSource)
+          .query(`SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE dispatched_at IS NULL`);
+        return Number(pending) === 0;
+      },
+      60000,
+    );
+  }, 180000);
+});
