@@ -1,7 +1,7 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
-import { ConsistentMessagingModule, InvalidAdminOptionsError } from '../../lib';
+import { ConsistentMessagingModule, InvalidAdminOptionsError, OutboxSweeper } from '../../lib';
 import { ProducerConnection } from '../../lib/transport/producer-connection';
 import { ADMIN_TOKEN, AdminProbe, BearerTokenGuard, PingSender } from '../fixtures/admin.fixtures';
 import { startAdminEndpoint } from '../support/admin-endpoint';
@@ -137,12 +137,20 @@ describe('admin controller', () => {
       ['GET', 'outbox?limit=201', undefined, /limit: an integer from 1 to 200/],
       ['GET', 'outbox?limit=abc', undefined, /limit/],
       ['GET', 'outbox?after=-1', undefined, /after/],
-      ['GET', 'outbox?status=stuck', undefined, /status: one of pending, dispatched, undeliverable, all/],
+      [
+        'GET',
+        'outbox?status=stuck',
+        undefined,
+        /status: one of pending, dispatched, undeliverable, all/,
+      ],
       ['GET', 'outbox?createdFrom=yesterday', undefined, /createdFrom: an ISO 8601 date/],
       ['GET', 'dead-letters?limit=1000', undefined, /limit/],
       ['POST', 'outbox/redispatch', {}, /messageIds: a JSON array/],
       ['POST', 'outbox/redispatch', { messageIds: [1] }, /messageIds/],
       ['POST', 'outbox/redispatch', { messageIds: [] }, /messageIds/],
+      ['POST', 'outbox/redispatch-since', {}, /since: an ISO 8601 date in the past/],
+      ['POST', 'outbox/redispatch-since', { since: 'yesterday' }, /since/],
+      ['POST', 'outbox/redispatch-since', { since: '2999-01-01T00:00:00Z' }, /since/],
     ];
     for (const [method, path, body, message] of cases) {
       const { status, json } = await call(method, path, body);
@@ -176,12 +184,21 @@ describe('admin controller', () => {
     const byCorrelation = await call('GET', `outbox?correlationId=${older}`);
     expect(byCorrelation.json.items).toHaveLength(1);
 
+    const beforeRedispatch = new Date().toISOString();
     const redispatched = await call('POST', 'outbox/redispatch', { messageIds: [old, older] });
     expect(redispatched).toMatchObject({ status: 200, json: { dispatched: [old, older] } });
     await waitFor('marks', async () => (await call('GET', 'outbox/stats')).json.pending === 0);
     const { Queue } = await import('bullmq');
     const queue = new Queue('elsewhere', { connection: redis, prefix: prefix.replace(/_+$/, '') });
     try {
+      expect(await queue.getJob(old)).toBeDefined();
+      // Disaster recovery: Redis lost the job; both rows are dispatched again from the outbox.
+      await queue.obliterate({ force: true });
+      const again = await call('POST', 'outbox/redispatch-since', { since: beforeRedispatch });
+      expect(again).toMatchObject({ status: 200, json: { pending: 2 } });
+      expect((await call('GET', 'outbox/stats')).json.pending).toBe(2);
+      // This endpoint's sweeper waits an hour between sweeps: one sweep by hand.
+      expect(await app.get(OutboxSweeper).sweepOnce()).toMatchObject({ dispatched: 2 });
       expect(await queue.getJob(old)).toBeDefined();
     } finally {
       await queue.close();
