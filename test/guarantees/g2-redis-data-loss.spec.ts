@@ -5,12 +5,8 @@ import { join } from 'path';
 import { promisify } from 'util';
 import { DataSource } from 'typeorm';
 import { MessagingMetrics, redispatchOutboxSince } from '../../lib';
-import {
-  G2D,
-  G2D_ENTITIES,
-  G2dLedgerHandler,
-  G2dOrderService,
-} from '../fixtures/g2-data-loss.fixtures';
+import { G2D, G2dOrderService } from '../fixtures/g2-data-loss.fixtures';
+import { G2_ENTITIES, G2BillingHandler } from '../fixtures/g2-lost.fixtures';
 import { outboxRow, QueueInspector } from '../support/inspect';
 import { RedisServerProcess, freePort } from '../support/redis-server';
 import { db } from '../support/services';
@@ -39,7 +35,7 @@ describe('G2 Redis data loss', () => {
     admin.on('error', () => undefined);
     const common = {
       prefix,
-      entities: G2D_ENTITIES,
+      entities: G2_ENTITIES,
       messaging: {
         redis: redisServer.connection,
         // Registrations come back at a reconnect here, not from the periodic refresh.
@@ -49,7 +45,7 @@ describe('G2 Redis data loss', () => {
     ledger = await startEndpoint({
       ...common,
       endpoint: G2D.ledger,
-      providers: [G2dLedgerHandler],
+      providers: [G2BillingHandler],
     });
     orders = await startEndpoint({
       ...common,
@@ -72,17 +68,17 @@ describe('G2 Redis data loss', () => {
     }
   }, 90000);
 
-  const handled = (messageId: string) => ledger.get(G2dLedgerHandler).timesHandled(messageId);
+  const handled = (messageId: string) => ledger.get(G2BillingHandler).timesHandled(messageId);
   const dispatchedAt = async (messageId: string) =>
     (await outboxRow(orders, prefix, messageId))?.dispatched_at ?? null;
 
   it('holds events while their subscriptions are lost, and delivers them once they are back, with no restart', async () => {
     const service = orders.get(G2dOrderService);
-    const first = await service.issue('loss-1');
-    await waitFor('the ledger to handle the first invoice', () => handled(first) === 1);
+    const first = await service.publishCharge('loss-1');
+    await waitFor('the ledger to handle the first event', () => handled(first) === 1);
 
     await admin.flushall();
-    const held = await service.issue('loss-2');
+    const held = await service.publishCharge('loss-2');
     await sleep(SETTLE_MS);
     expect(await dispatchedAt(held)).toBeNull();
     expect(handled(held)).toBe(0);
@@ -91,9 +87,9 @@ describe('G2 Redis data loss', () => {
 
     // A restart without data: every connection comes back and each endpoint registers again.
     await redisServer.restartEmpty();
-    await waitFor('the held invoice to be delivered', () => handled(held) === 1, 30000);
-    const after = await service.issue('loss-3');
-    await waitFor('a new invoice to be delivered', () => handled(after) === 1);
+    await waitFor('the held event to be delivered', () => handled(held) === 1, 30000);
+    const after = await service.publishCharge('loss-3');
+    await waitFor('a new event to be delivered', () => handled(after) === 1);
     await sleep(SETTLE_MS);
     expect([handled(first), handled(held), handled(after)]).toEqual([1, 1, 1]);
   });
@@ -113,7 +109,7 @@ describe('G2 Redis data loss', () => {
   it('re-dispatches the rows dispatched since T (API and command) after Redis lost their jobs; inboxes drop what was handled', async () => {
     const service = orders.get(G2dOrderService);
     const since = new Date();
-    const handledBefore = await service.issue('dr-handled');
+    const handledBefore = await service.publishCharge('dr-handled');
     await waitFor('the ledger to handle it', () => handled(handledBefore) === 1);
     const waiting = await service.archive('dr-waiting');
     await waitFor(
