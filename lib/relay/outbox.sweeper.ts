@@ -72,7 +72,7 @@ export class OutboxSweeper {
     const claimed = messages.length + unreadable.length;
     // Rows left pending (held, failed) are claimed again next pass, not before the rows behind them.
     this.afterRow = claimed === sweepBatchSize ? lastRow : '0';
-    const dispatch = await this.dispatcher.dispatch(messages);
+    const dispatch = await this.dispatcher.dispatch(messages, queryRunner);
     await this.store.markDispatched(dispatch.dispatched, queryRunner);
     const flagged = [
       ...unreadable,

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { QueryRunner } from 'typeorm';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { asError } from '../errors/thrown-text';
 import { FaultInjector } from '../faults/fault-injector';
@@ -51,14 +52,17 @@ export class MessageDispatcher {
     private readonly metrics: MessagingMetrics,
   ) {}
 
-  async dispatch(messages: OutboxMessage[]): Promise<DispatchResult> {
+  /** `queryRunner`: the caller's transaction (the sweeper's), for the subscriptions it reads. */
+  async dispatch(messages: OutboxMessage[], queryRunner?: QueryRunner): Promise<DispatchResult> {
     const result: DispatchResult = { dispatched: [], held: [], undeliverable: [], failed: [] };
     const deliverable = messages.filter((message) => {
       const problem = undeliverable(message);
       if (problem) result.undeliverable.push({ id: message.id, problem });
       return !problem;
     });
-    const routed = await Promise.all(deliverable.map((message) => this.route(message)));
+    const routed = await Promise.all(
+      deliverable.map((message) => this.route(message, queryRunner)),
+    );
     const toAdd: { message: OutboxMessage; jobs: JobToAdd[] }[] = [];
     routed.forEach((destinations, index) => {
       const message = deliverable[index];
@@ -95,10 +99,16 @@ export class MessageDispatcher {
   }
 
   /** The destinations of a message, or why they are not known now. */
-  private async route(message: OutboxMessage): Promise<string[] | Error> {
+  private async route(
+    message: OutboxMessage,
+    queryRunner?: QueryRunner,
+  ): Promise<string[] | Error> {
     if (message.destination) return [message.destination];
     try {
-      const { endpoints, unknown } = await this.subscriptions.subscribersOf(message.type);
+      const { endpoints, unknown } = await this.subscriptions.subscribersOf(
+        message.type,
+        queryRunner,
+      );
       if (unknown.length === 0) return endpoints;
       this.metrics.increment('held');
       return new SubscriptionsUnknownError(message.id, message.type, unknown);

@@ -82,14 +82,15 @@ export class SubscriptionRegistry {
    * remembered in the database: one Redis lists and the database does not is remembered; one the
    * database remembers and Redis does not list has either dropped the type (it registered again
    * without it: forgotten) or not registered since Redis lost it (`unknown`: hold the event).
+   * `queryRunner`: the caller's (the sweeper's transaction), else one of the library's own.
    */
-  async subscribersOf(type: string): Promise<Subscribers> {
+  async subscribersOf(type: string, queryRunner?: QueryRunner): Promise<Subscribers> {
     const cached = this.subscribers.get(type);
     if (cached && cached.expiresAt > Date.now()) return { endpoints: cached.value, unknown: [] };
     const { queuePrefix: prefix } = this.options;
     const redis = this.connection.client;
     const endpoints = await redis.smembers(redisKeys.subscribers(prefix, type));
-    const unknown = await this.withOwnRunner(async (queryRunner) => {
+    const unknown = await this.withRunner(queryRunner, async (queryRunner) => {
       const remembered = await this.store.subscribersOf(queryRunner, type);
       const missing = remembered.filter((endpoint) => !endpoints.includes(endpoint));
       const registered = await Promise.all(
@@ -187,7 +188,12 @@ export class SubscriptionRegistry {
     );
   }
 
-  private async withOwnRunner<T>(work: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
+  /** Runs `work` on the caller's query runner, or on one of the library's own. */
+  private async withRunner<T>(
+    given: QueryRunner | undefined,
+    work: (queryRunner: QueryRunner) => Promise<T>,
+  ): Promise<T> {
+    if (given) return work(given);
     const queryRunner = this.transactions.createOwnQueryRunner();
     try {
       return await work(queryRunner);
