@@ -1,15 +1,11 @@
 import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import {
-  CONSISTENT_MESSAGING_OPTIONS,
-  MESSAGING_DATA_SOURCE,
-} from '../consistent-messaging.constants';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { DeadLetter } from '../dead-letters/dead-letter.interface';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { OutboxStore } from '../outbox/outbox.store';
 import { inOwnTransaction } from '../storage/own-transaction';
-import { redispatchOutboxSince } from '../storage/outbox-redispatch';
+import { markForRedispatch } from '../storage/outbox-redispatch';
 import { MessageDispatcher } from '../transport/message.dispatcher';
 import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
 import { AdminInboxQuery, type InboxEntry, type InboxStats } from './admin-inbox.query';
@@ -46,7 +42,6 @@ export class MessagingAdminService {
     private readonly dispatcher: MessageDispatcher,
     private readonly deadLetters: DeadLetterQueue,
     private readonly transactions: AmbientTransactions,
-    @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
   async listOutbox(filter: OutboxFilter): Promise<OutboxPage> {
@@ -92,10 +87,11 @@ export class MessagingAdminService {
 
   /**
    * Disaster recovery: this endpoint's outbox rows dispatched since `since` become pending again
-   * and the sweepers dispatch them again (see `redispatchOutboxSince`).
+   * and the sweepers dispatch them again (see `redispatchOutboxSince`), on a connection of the
+   * library's own.
    */
   async redispatchSince(since: Date): Promise<{ pending: number }> {
-    const pending = await redispatchOutboxSince(this.dataSource, {
+    const pending = await markForRedispatch(() => this.transactions.createOwnQueryRunner(), {
       tablePrefix: this.options.tablePrefix,
       since,
       endpoint: this.options.endpoint,

@@ -90,24 +90,23 @@ export class SubscriptionRegistry {
     const { queuePrefix: prefix } = this.options;
     const redis = this.connection.client;
     const endpoints = await redis.smembers(redisKeys.subscribers(prefix, type));
-    const unknown = await this.withRunner(queryRunner, async (queryRunner) => {
-      const remembered = await this.store.subscribersOf(queryRunner, type);
-      const missing = remembered.filter((endpoint) => !endpoints.includes(endpoint));
-      const registered = await Promise.all(
-        missing.map((endpoint) => redis.exists(redisKeys.endpointInstances(prefix, endpoint))),
-      );
-      await this.store.forget(
-        queryRunner,
-        type,
-        missing.filter((_, index) => registered[index]),
-      );
-      await this.store.remember(
-        queryRunner,
-        type,
-        endpoints.filter((endpoint) => !remembered.includes(endpoint)),
-      );
-      return missing.filter((_, index) => !registered[index]);
-    });
+    // Redis is asked with no pooled connection held: a Redis that stalls must not starve the pool.
+    const remembered = await this.withRunner(queryRunner, (runner) =>
+      this.store.subscribersOf(runner, type),
+    );
+    const missing = remembered.filter((endpoint) => !endpoints.includes(endpoint));
+    const registered = await Promise.all(
+      missing.map((endpoint) => redis.exists(redisKeys.endpointInstances(prefix, endpoint))),
+    );
+    const dropped = missing.filter((_, index) => registered[index]);
+    const unknown = missing.filter((_, index) => !registered[index]);
+    const added = endpoints.filter((endpoint) => !remembered.includes(endpoint));
+    if (dropped.length > 0 || added.length > 0) {
+      await this.withRunner(queryRunner, async (runner) => {
+        await this.store.forget(runner, type, dropped);
+        await this.store.remember(runner, type, added);
+      });
+    }
     if (unknown.length === 0)
       this.subscribers.set(type, { value: endpoints, expiresAt: this.expiry() });
     return { endpoints, unknown };

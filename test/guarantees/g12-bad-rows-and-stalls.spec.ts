@@ -127,29 +127,31 @@ describe('G12 bad outbox rows and a stalled Redis', () => {
     expect(pending).toEqual([]);
   });
 
-  it('returns from an @Outbox() call while Redis stalls (CLIENT PAUSE), and delivers the message after', async () => {
+  it('returns from @Outbox() calls while Redis stalls (CLIENT PAUSE), more of them than pooled connections, and delivers them after', async () => {
     const admin = new Redis({ ...redisServer.connection, maxRetriesPerRequest: null });
+    const probe = new Redis({ ...redisServer.connection, maxRetriesPerRequest: null });
     try {
-      await admin.client('PAUSE', 15000, 'ALL');
-      const probe = new Redis({ ...redisServer.connection, maxRetriesPerRequest: null });
+      await admin.client('PAUSE', 20000, 'ALL');
       let redisAnswered = false;
       const answered = probe.ping().then(() => (redisAnswered = true));
-      const messageId = await orders.get(G2OrderService).place('stalled-1');
-      // The call committed and returned while Redis still did not answer anyone.
+      // 16 at once on a pool of 10: dispatches still waiting for Redis must hold no connection.
+      const service = orders.get(G2OrderService);
+      const messageIds = await Promise.all(
+        Array.from({ length: 16 }, (_, index) => service.place(`stalled-${index}`)),
+      );
+      // The calls committed and returned while Redis still did not answer anyone.
       expect(redisAnswered).toBe(false);
-      expect(await outboxRow(orders, prefix, messageId)).toMatchObject({ dispatched_at: null });
+      for (const messageId of messageIds)
+        expect(await outboxRow(orders, prefix, messageId)).toMatchObject({ dispatched_at: null });
       await answered;
-      probe.disconnect();
       await waitFor(
-        'billing to handle it once Redis answers',
-        () => handled(messageId) === 1,
+        'billing to handle them once Redis answers',
+        () => messageIds.every((messageId) => handled(messageId) === 1),
         30000,
       );
-      await waitFor('the row to be marked', async () =>
-        Boolean((await outboxRow(orders, prefix, messageId))?.dispatched_at),
-      );
     } finally {
+      probe.disconnect();
       admin.disconnect();
     }
-  }, 60000);
+  }, 90000);
 });
