@@ -3,9 +3,10 @@
  *
  *   node -r ts-node/register/transpile-only harness/chain-endpoint.ts <b|c>
  *
- * Settings come from HARNESS_* (see harness.config.ts). Prints `ready {"pid":…}` once it consumes
- * its queue; closes gracefully on SIGTERM or when the parent's IPC channel closes. The harness
- * normally ends it with SIGKILL.
+ * Settings come from HARNESS_* (see harness.config.ts). With HARNESS_OLD_VERSION=1 it plays an old
+ * version of the endpoint, one without a handler for the chain's type (LegacyHandler only). Prints
+ * `ready {"pid":…}` once it consumes its queue; closes gracefully on SIGTERM or when the parent's
+ * IPC channel closes. The harness normally ends it with SIGKILL.
  */
 import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
@@ -13,7 +14,7 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConsistentMessagingModule } from '../lib';
 import { AChange, BStep, CStep } from './chain.entities';
-import { StepBHandler, StepCHandler } from './chain.handlers';
+import { LegacyHandler, StepBHandler, StepCHandler } from './chain.handlers';
 import { chainMessaging, connectionsFromEnv, queuePrefixOf } from './harness.config';
 
 /** Each role writes its step and reads the previous one's. */
@@ -48,7 +49,7 @@ function rootModule(role: string): DynamicModule {
         ...chainMessaging,
       }),
     ],
-    providers: [roles[role].handler],
+    providers: [process.env.HARNESS_OLD_VERSION === '1' ? LegacyHandler : roles[role].handler],
   };
 }
 

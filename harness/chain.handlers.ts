@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConsistentHandler, MessageContext } from '../lib';
 import { AChange, BStep, CStep } from './chain.entities';
 import { sleepsPastLock } from './chain.keys';
-import { ProcessStarted, StepRecorded } from './chain.messages';
+import { LegacyNotice, ProcessStarted, StepRecorded } from './chain.messages';
 
 /** How long B sleeps, in its transaction, for the keys of `sleepsPastLock`: past the 2 s lock. */
 const slowHandlerMs = Number(process.env.HARNESS_SLOW_HANDLER_MS ?? 3000);
@@ -42,4 +42,14 @@ export class StepCHandler {
       causeVisible: (await context.manager.countBy(BStep, { key: message.key })) > 0,
     });
   }
+}
+
+/**
+ * An old version of B or C (a rolling deploy): it knows a retired type only, not the chain's. It
+ * still consumes the endpoint's queue, so it picks up messages it has no handler for.
+ */
+@Injectable()
+export class LegacyHandler {
+  @ConsistentHandler(LegacyNotice)
+  async onNotice(): Promise<void> {}
 }

@@ -11,3 +11,9 @@ export class ProcessStarted {
 export class StepRecorded {
   constructor(readonly key: string) {}
 }
+
+/** The only type an old version of B or C handles (see HARNESS_OLD_VERSION); nobody sends it. */
+@Message('harness.LegacyNotice')
+export class LegacyNotice {
+  constructor(readonly key: string) {}
+}

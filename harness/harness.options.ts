@@ -10,10 +10,13 @@ export interface HarnessOptions {
   quiescenceTimeoutS: number;
   /** Print every fault as it is injected. */
   verbose: boolean;
+  /** Only these kinds of fault (names as in the report); every kind when undefined. */
+  faultKinds?: string[];
 }
 
 const usage =
-  'harness [--seed N] [--duration S] [--processes N] [--b-workers N] [--c-workers N] [--verbose]';
+  'harness [--seed N] [--duration S] [--processes N] [--b-workers N] [--c-workers N] [--verbose] ' +
+  '[--faults "kind,kind"]';
 
 /** Parses `--name value` flags; unknown flags are an error. */
 export function parseHarnessOptions(argv: string[]): HarnessOptions {
@@ -41,6 +44,10 @@ export function parseHarnessOptions(argv: string[]): HarnessOptions {
       continue;
     }
     const [name, inline] = flag.split('=', 2);
+    if (name === '--faults') {
+      options.faultKinds = (inline ?? argv[++index] ?? '').split(',').map((kind) => kind.trim());
+      continue;
+    }
     const field = numeric[name];
     const value = Number(inline ?? argv[++index]);
     if (!field || !Number.isFinite(value)) throw new Error(`bad argument "${flag}"; ${usage}`);

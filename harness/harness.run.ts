@@ -1,13 +1,17 @@
 import { Queue } from 'bullmq';
 import { randomBytes } from 'crypto';
 import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
 import type { MessageEnvelope } from '../lib';
+import type { CpuLoad } from '../test/support/cpu-load';
 import type { FaultTarget } from './faults/fault.interface';
-import { injectFaults, type FaultTally } from './faults/fault.scheduler';
+import { FaultRecord } from './faults/fault.record';
+import { faultWeights, injectFaults, type FaultTally } from './faults/fault.scheduler';
 import { adminDb, queuePrefixOf, type HarnessConnections } from './harness.config';
 import type { HarnessOptions } from './harness.options';
 import { checkInvariants, type InvariantResult } from './invariants.check';
 import { MysqlAdmin } from './mysql.admin';
+import { OutboxCalls } from './outbox-calls';
 import { driveProcesses } from './process.driver';
 import { ProcessStarter, startProducer, type StartOutcome } from './producer.app';
 import { freePort, RedisServerProcess } from '../test/support/redis-server';
@@ -23,6 +27,8 @@ export interface HarnessReport {
   businessProcesses: Record<StartOutcome, number>;
   faults: FaultTally;
   endpoints: Record<string, QueueStats>;
+  /** A's @Outbox() attempts. */
+  outboxCalls: { attempts: number; failed: number; deadlocks: number; worstMs: number };
   /** Servers, tables and processes up. */
   setupS: number;
   /** Driving and injecting faults. */
@@ -39,6 +45,7 @@ export async function runHarness(
   log: (line: string) => void,
 ): Promise<HarnessReport> {
   const began = Date.now();
+  faultWeights(options.faultKinds); // a misspelt kind fails before anything starts
   const prefix = `h${randomBytes(3).toString('hex')}_`;
   const mysql = new MysqlAdmin();
   const redisServer = new RedisServerProcess(await freePort(), { persistent: true });
@@ -55,6 +62,9 @@ export async function runHarness(
     c: openQueue('c', connections),
   };
   const pool = new WorkerPool(connections, log);
+  const cpuLoads = new Set<CpuLoad>();
+  const record = new FaultRecord();
+  const calls = new OutboxCalls();
   let producer: Awaited<ReturnType<typeof startProducer>> | undefined;
   try {
     producer = await startProducer(connections);
@@ -65,17 +75,31 @@ export async function runHarness(
       random: new SeededRandom(options.seed),
       pool,
       mysql,
+      dataSource: producer.get(DataSource),
       redisServer,
       redis,
       queues,
       prefix,
+      startedAt: began,
+      record,
+      cpuLoads,
       background: [],
     };
     const setupEnd = Date.now();
     const faultsUntil = Date.now() + options.durationS * 1000;
     const [outcomes, tally] = await Promise.all([
-      driveProcesses(producer.get(ProcessStarter), options.processes, options.durationS * 700),
-      injectFaults(target, faultsUntil, options.verbose ? log : () => undefined),
+      driveProcesses(
+        producer.get(ProcessStarter),
+        options.processes,
+        options.durationS * 700,
+        calls,
+      ),
+      injectFaults(
+        target,
+        faultsUntil,
+        options.verbose ? log : () => undefined,
+        options.faultKinds,
+      ),
     ]);
     const faultPhaseEnd = Date.now();
     await redisServer.start();
@@ -88,7 +112,16 @@ export async function runHarness(
       options.quiescenceTimeoutS * 1000,
     );
     const quiet = Date.now();
-    const invariants = await checkInvariants(mysql, prefix, Object.values(queues), outcomes, busy);
+    const invariants = await checkInvariants({
+      mysql,
+      prefix,
+      queues: Object.values(queues),
+      redis,
+      outcomes,
+      quiescence: busy,
+      record,
+      calls,
+    });
     const businessProcesses: Record<StartOutcome, number> = {
       started: 0,
       'rolled back': 0,
@@ -110,6 +143,12 @@ export async function runHarness(
       businessProcesses,
       faults: tally,
       endpoints: await collectStats(mysql, prefix, Object.values(queues)),
+      outboxCalls: {
+        attempts: calls.calls.length,
+        failed: calls.calls.filter((call) => call.error !== undefined).length,
+        deadlocks: calls.calls.filter((call) => call.deadlock).length,
+        worstMs: calls.worstMs(),
+      },
       setupS: (setupEnd - began) / 1000,
       faultPhaseS: (faultPhaseEnd - setupEnd) / 1000,
       quiescenceS: (quiet - faultPhaseEnd) / 1000,
@@ -118,6 +157,10 @@ export async function runHarness(
       ok: invariants.every((invariant) => invariant.ok),
     };
   } finally {
+    // Busy loops first: they would slow down the rest of the teardown.
+    const loads = [...cpuLoads];
+    cpuLoads.clear();
+    await Promise.all(loads.map((load) => load.stop()));
     await pool.close();
     await producer?.close().catch(() => undefined);
     await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => undefined)));

@@ -1,8 +1,18 @@
 import type { Queue } from 'bullmq';
+import type Redis from 'ioredis';
 import type { MessageEnvelope } from '../lib';
 import { failsAtStart } from './chain.keys';
+import {
+  badRowsFlagged,
+  deadLettersAreGarbage,
+  noDeadlockVictims,
+  outboxCallsBounded,
+} from './fault-invariants.check';
+import type { FaultRecord } from './faults/fault.record';
 import type { MysqlAdmin } from './mysql.admin';
+import type { OutboxCalls } from './outbox-calls';
 import type { StartOutcome } from './producer.app';
+import { PENDING_ROW } from './quiescence.wait';
 
 export interface InvariantResult {
   name: string;
@@ -32,14 +42,22 @@ function result(name: string, offenders: string[], total: number, what: string):
   };
 }
 
+export interface InvariantInputs {
+  mysql: MysqlAdmin;
+  prefix: string;
+  queues: Queue<MessageEnvelope>[];
+  /** The harness's admin connection to the run's Redis. */
+  redis: Redis;
+  outcomes: Map<string, StartOutcome>;
+  /** What was still busy when the wait for quiescence gave up, if it did. */
+  quiescence: string | undefined;
+  record: FaultRecord;
+  calls: OutboxCalls;
+}
+
 /** Checks the chain's invariants by counting rows once the system is quiet. */
-export async function checkInvariants(
-  mysql: MysqlAdmin,
-  prefix: string,
-  queues: Queue<MessageEnvelope>[],
-  outcomes: Map<string, StartOutcome>,
-  quiescence: string | undefined,
-): Promise<InvariantResult[]> {
+export async function checkInvariants(inputs: InvariantInputs): Promise<InvariantResult[]> {
+  const { mysql, prefix, queues, redis, outcomes, quiescence, record, calls } = inputs;
   const [a, b, c] = await Promise.all(
     ['a_change', 'b_step', 'c_step'].map((table) => countsByKey(mysql, `${prefix}${table}`)),
   );
@@ -47,14 +65,7 @@ export async function checkInvariants(
   const aKeys = [...a.keys()];
   const count = (counts: Counts, key: string) => counts.get(key) ?? 0;
   const [{ pending }] = await mysql.query<{ pending: string }>(
-    `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE dispatched_at IS NULL`,
-  );
-  const deadLetters = await Promise.all(
-    queues.map(async (queue) => {
-      const failed = await queue.getFailed(0, 2);
-      const why = failed.map((job) => `${job.id} after ${job.attemptsMade}: ${job.failedReason}`);
-      return `${queue.name}: ${await queue.getFailedCount()}${why.length ? ` (${why.join('; ')})` : ''}`;
-    }),
+    `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE ${PENDING_ROW}`,
   );
   const rolledBack = keys.filter(failsAtStart);
   const causal = await Promise.all(
@@ -113,10 +124,9 @@ export async function checkInvariants(
       ok: Number(pending) === 0,
       detail: `${pending} pending`,
     },
-    {
-      name: 'no dead letters (none expected)',
-      ok: deadLetters.every((line) => / 0$/.test(line)),
-      detail: deadLetters.join(', '),
-    },
+    await badRowsFlagged(mysql, prefix, record),
+    await deadLettersAreGarbage(redis, queues, record),
+    outboxCallsBounded(calls, record),
+    noDeadlockVictims(calls, record),
   ];
 }

@@ -3,6 +3,7 @@
  * at seeded random moments, then invariants counted in MySQL.
  *
  *   npm run harness -- [--seed N] [--duration S] [--processes N] [--b-workers N] [--c-workers N]
+ *                      [--verbose] [--faults "Redis data loss,garbage job"]
  *
  * Exits 0 when every invariant holds, 1 on a violation, 2 when the run itself failed.
  */
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[harness] ${line}\n`);
   log(
     `seed ${options.seed}, ${options.durationS} s of faults, ${options.processes} processes, ` +
-      `B x${options.bWorkers}, C x${options.cWorkers}`,
+      `B x${options.bWorkers}, C x${options.cWorkers}` +
+      (options.faultKinds ? `, faults: ${options.faultKinds.join(', ')}` : ''),
   );
   const report = await runHarness(options, log);
   process.stdout.write(`${formatReport(report)}\n`);

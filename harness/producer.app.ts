@@ -11,6 +11,7 @@ import {
 import { AChange, chainEntities } from './chain.entities';
 import { failsAtStart } from './chain.keys';
 import { ProcessStarted } from './chain.messages';
+import type { OutboxCalls } from './outbox-calls';
 import { chainMessaging, queuePrefixOf, type HarnessConnections } from './harness.config';
 
 /** Thrown on purpose by A after it published, so the unit of work rolls back. */
@@ -71,14 +72,24 @@ export type StartOutcome = 'started' | 'rolled back' | 'repeat' | 'gave up';
 
 /**
  * Starts one business process as a client would: retries on errors (a killed connection, Redis
- * away), and a repeat after an ambiguous failure is recognised by the key (G8).
+ * away), and a repeat after an ambiguous failure is recognised by the key (G8). Each attempt goes
+ * to `calls`, with its timing and error.
  */
-export async function startProcess(starter: ProcessStarter, key: string): Promise<StartOutcome> {
+export async function startProcess(
+  starter: ProcessStarter,
+  key: string,
+  calls: OutboxCalls,
+): Promise<StartOutcome> {
   for (let attempt = 1; ; attempt++) {
+    const startMs = Date.now();
     try {
       await starter.start(key);
+      calls.record(startMs);
       return 'started';
     } catch (error) {
+      const expected =
+        error instanceof IntendedFailure || error instanceof DuplicateSubmissionError;
+      calls.record(startMs, expected ? undefined : error);
       if (error instanceof IntendedFailure) return 'rolled back';
       if (error instanceof DuplicateSubmissionError) return 'repeat';
       if (attempt >= 20) return 'gave up';

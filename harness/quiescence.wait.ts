@@ -2,6 +2,9 @@ import type { Queue } from 'bullmq';
 import type { MessageEnvelope } from '../lib';
 import type { MysqlAdmin } from './mysql.admin';
 
+/** An outbox row still to dispatch: neither dispatched nor flagged as undeliverable. */
+export const PENDING_ROW = 'dispatched_at IS NULL AND dispatch_error IS NULL';
+
 /**
  * Waits until no outbox row is pending and no queue has waiting, active, delayed or prioritized
  * jobs, three polls in a row. Resolves with undefined when quiet, or what it still waited for.
@@ -30,7 +33,7 @@ async function whatIsBusy(
   queues: Queue<MessageEnvelope>[],
 ): Promise<string> {
   const [{ pending }] = await mysql.query<{ pending: string }>(
-    `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE dispatched_at IS NULL`,
+    `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE ${PENDING_ROW}`,
   );
   if (Number(pending) > 0) return `${pending} pending outbox row(s)`;
   for (const queue of queues) {

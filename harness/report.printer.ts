@@ -1,3 +1,4 @@
+import { faults } from './faults/fault.scheduler';
 import type { HarnessReport } from './harness.run';
 
 /** The human report, then one `report {json}` line for scripts and the CI spec. */
@@ -13,17 +14,25 @@ export function formatReport(report: HarnessReport): string {
   const business = Object.entries(report.businessProcesses).map(([k, n]) => `${k} ${n}`);
   lines.push(`business processes: ${business.join(', ')}`);
   lines.push('faults injected:');
-  for (const [kind, n] of Object.entries(report.faults.injected))
-    lines.push(`  ${kind.padEnd(24)} ${n}`);
+  // Every kind, those that never fired too: a soak must show each of them.
+  for (const kind of Object.keys(faults))
+    lines.push(`  ${kind.padEnd(24)} ${report.faults.injected[kind] ?? 0}`);
   lines.push(
     `  (idle moments ${report.faults.idle}, injection errors ${report.faults.errors.length})`,
   );
+  for (const error of [...new Set(report.faults.errors)].slice(0, 5))
+    lines.push(`    injection error: ${error.slice(0, 200)}`);
   lines.push('endpoints:');
   for (const [name, stats] of Object.entries(report.endpoints))
     lines.push(
       `  ${name}: handled ${stats.handled}, duplicates suppressed ${stats.duplicatesSuppressed}, ` +
         `redeliveries ${stats.redeliveries} (stalled ${stats.stalled}), completed jobs ${stats.completedJobs}`,
     );
+  const calls = report.outboxCalls;
+  lines.push(
+    `A's @Outbox() calls: ${calls.attempts} attempt(s), ${calls.failed} failed, ` +
+      `${calls.deadlocks} deadlock victim(s), longest ${calls.worstMs} ms`,
+  );
   lines.push(
     `time: setup ${report.setupS.toFixed(1)} s, faults ${report.faultPhaseS.toFixed(1)} s, to quiescence ${report.quiescenceS.toFixed(1)} s, ` +
       `total ${report.totalS.toFixed(1)} s`,

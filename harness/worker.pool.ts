@@ -17,6 +17,9 @@ export interface WorkerSlot {
 /** The B and C worker processes: started, killed with SIGKILL, restarted. */
 export class WorkerPool {
   readonly slots: WorkerSlot[] = [];
+  /** Old-version processes beside the slots (a rolling deploy). */
+  private readonly oldVersions = new Set<NodeProcess>();
+  private oldVersionsStarting = 0;
   private closing = false;
 
   constructor(
@@ -79,8 +82,41 @@ export class WorkerPool {
     if (!child) return undefined;
     slot.process = undefined;
     await child.kill();
-    this.dumpOutput(slot, child);
+    this.dumpOutput(child);
     return child.pid;
+  }
+
+  /** Old versions running or starting. */
+  get oldVersionCount(): number {
+    return this.oldVersions.size + this.oldVersionsStarting;
+  }
+
+  /**
+   * Starts an old version of `role` (HARNESS_OLD_VERSION: no handler for the chain's type) beside
+   * the slots. It gives up before a fault's 15 s timeout, so none is left running untracked.
+   */
+  async startOldVersion(role: 'b' | 'c'): Promise<NodeProcess> {
+    this.oldVersionsStarting++;
+    try {
+      const child = await spawnTsNode(script, {
+        label: `${role.toUpperCase()}-old`,
+        args: [role],
+        env: { ...toChildEnv(this.connections), HARNESS_OLD_VERSION: '1' },
+        readyTimeoutMs: 12000,
+      });
+      this.oldVersions.add(child);
+      if (this.closing) await this.stopOldVersion(child);
+      return child;
+    } finally {
+      this.oldVersionsStarting--;
+    }
+  }
+
+  /** SIGKILL, as a deploy that replaces the instance without a graceful stop. */
+  async stopOldVersion(child: NodeProcess): Promise<void> {
+    this.oldVersions.delete(child);
+    await child.kill();
+    this.dumpOutput(child);
   }
 
   /** Resolves once every slot has a running process. */
@@ -91,17 +127,18 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(
-      this.slots.map(async (slot) => {
+    await Promise.all([
+      ...this.slots.map(async (slot) => {
         await slot.process?.kill();
-        if (slot.process) this.dumpOutput(slot, slot.process);
+        if (slot.process) this.dumpOutput(slot.process);
       }),
-    );
+      ...[...this.oldVersions].map((child) => this.stopOldVersion(child)),
+    ]);
   }
 
   /** With HARNESS_LOGS set, what a process printed (its warnings: failed attempts) goes to stderr. */
-  private dumpOutput(slot: WorkerSlot, child: NodeProcess): void {
+  private dumpOutput(child: NodeProcess): void {
     if (process.env.HARNESS_LOGS)
-      process.stderr.write(`--- ${slot.label} ${child.pid}\n${child.output()}`);
+      process.stderr.write(`--- ${child.label} ${child.pid}\n${child.output()}`);
   }
 }

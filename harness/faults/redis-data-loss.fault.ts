@@ -1,0 +1,26 @@
+import { redispatchOutboxSince } from '../../lib';
+import { readFailedJobs } from '../dead-letters.read';
+import type { Fault } from './fault.interface';
+
+/** How far back the operator re-dispatches: what was dispatched earlier has long been handled. */
+const REDISPATCH_WINDOW_MS = 60_000;
+
+/**
+ * Restarts the run's Redis without its data (AOF and RDB deleted): queued jobs, kept jobs, dead
+ * letters and subscriptions are gone. Then the operator's disaster recovery: every outbox row
+ * dispatched since a minute before the loss goes back to pending, for the sweepers to dispatch
+ * again; the receivers' inboxes drop what they had handled already. The dead letters are noted
+ * first, for the invariants: the loss wipes them too.
+ */
+export const redisDataLoss: Fault = async (target) => {
+  const { redisServer, dataSource, prefix, startedAt, record, redis, queues } = target;
+  for (const queue of Object.values(queues))
+    record.deadLettersAtLoss.push(...(await readFailedJobs(redis, queue)));
+  const lostAt = Date.now();
+  record.dataLosses.push(lostAt);
+  await redisServer.restartEmpty();
+  const since = new Date(Math.max(lostAt - REDISPATCH_WINDOW_MS, startedAt));
+  const reset = await redispatchOutboxSince(dataSource, { tablePrefix: prefix, since });
+  const back = ((lostAt - since.getTime()) / 1000).toFixed(0);
+  return `Redis restarted empty; ${reset} row(s) dispatched in the last ${back} s re-dispatched`;
+};

@@ -1,0 +1,35 @@
+/** One attempt of A's @Outbox() method, on the harness's clock. */
+export interface OutboxCall {
+  startMs: number;
+  endMs: number;
+  /** Why it failed, if it did (other than the intended failure or a repeat). */
+  error?: string;
+  deadlock: boolean;
+}
+
+/**
+ * MySQL's ER_LOCK_DEADLOCK, as mysql2 and TypeORM report it (errno, code or message), also when
+ * wrapped (TypeORM's driverError, an Error's cause).
+ */
+export function isDeadlock(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const fields = error as Error & { errno?: unknown; code?: unknown; driverError?: unknown };
+  if (fields.errno === 1213 || fields.code === 'ER_LOCK_DEADLOCK') return true;
+  if (/deadlock/i.test(error.message)) return true;
+  return isDeadlock(fields.driverError) || isDeadlock(error.cause);
+}
+
+/** Every attempt A made: how long each took and how it failed. */
+export class OutboxCalls {
+  readonly calls: OutboxCall[] = [];
+
+  record(startMs: number, error?: unknown): void {
+    const failed = error === undefined ? {} : { error: String(error).slice(0, 300) };
+    this.calls.push({ startMs, endMs: Date.now(), ...failed, deadlock: isDeadlock(error) });
+  }
+
+  /** Longest attempt in ms. */
+  worstMs(): number {
+    return this.calls.reduce((worst, call) => Math.max(worst, call.endMs - call.startMs), 0);
+  }
+}
