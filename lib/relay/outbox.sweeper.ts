@@ -6,8 +6,11 @@ import type { ResolvedMessagingOptions } from '../interfaces/consistent-messagin
 import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { OutboxStore } from '../outbox/outbox.store';
 import { inOwnTransaction } from '../storage/own-transaction';
-import { MessageDispatcher } from '../transport/message.dispatcher';
+import { MessageDispatcher, type DispatchResult } from '../transport/message.dispatcher';
 import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
+
+/** Longest wait between two tries of a held event. */
+const HELD_MAX_DELAY_MS = 60000;
 
 /** What one sweep did with the rows it claimed. */
 export interface SweepResult {
@@ -31,6 +34,8 @@ export class OutboxSweeper {
   private stopped = true;
   /** Where the next claim continues: a pass goes through every pending row before it starts over. */
   private afterRow = '0';
+  /** Held events (see DispatchResult.held) and when to try each again: backing off, up to a minute. */
+  private readonly held = new Map<string, { retryAt: number; delayMs: number }>();
 
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
@@ -72,7 +77,10 @@ export class OutboxSweeper {
     const claimed = messages.length + unreadable.length;
     // Rows left pending (held, failed) are claimed again next pass, not before the rows behind them.
     this.afterRow = claimed === sweepBatchSize ? lastRow : '0';
-    const dispatch = await this.dispatcher.dispatch(messages, queryRunner);
+    const now = Date.now();
+    const due = messages.filter((message) => (this.held.get(message.id)?.retryAt ?? 0) <= now);
+    const dispatch = await this.dispatcher.dispatch(due, queryRunner);
+    this.backOffHeld(dispatch);
     await this.store.markDispatched(dispatch.dispatched, queryRunner);
     const flagged = [
       ...unreadable,
@@ -94,6 +102,14 @@ export class OutboxSweeper {
       dispatched: dispatch.dispatched.length,
       flagged: flagged.length,
     };
+  }
+
+  private backOffHeld({ dispatched, held, undeliverable }: DispatchResult): void {
+    for (const id of [...dispatched, ...undeliverable.map((row) => row.id)]) this.held.delete(id);
+    for (const { messageId } of held) {
+      const delayMs = Math.min(HELD_MAX_DELAY_MS, (this.held.get(messageId)?.delayMs ?? 500) * 2);
+      this.held.set(messageId, { retryAt: Date.now() + delayMs, delayMs });
+    }
   }
 
   private schedule(delayMs: number): void {

@@ -16,7 +16,10 @@ import { SubscriptionsUnknownError } from '../errors/subscriptions-unknown.error
 export interface DispatchResult {
   /** In the queue of every destination (an event without subscribers has none): mark these. */
   dispatched: string[];
-  /** Events whose subscribers Redis no longer knows (it lost its data): they stay pending. */
+  /**
+   * Events some of whose subscribers Redis no longer knows (it lost its data): added for the
+   * subscribers it knows, and pending for the others.
+   */
   held: SubscriptionsUnknownError[];
   /** Rows that can never be dispatched (an id or destination BullMQ refuses): flag these. */
   undeliverable: { id: string; problem: string }[];
@@ -63,24 +66,27 @@ export class MessageDispatcher {
     const routed = await Promise.all(
       deliverable.map((message) => this.route(message, queryRunner)),
     );
-    const toAdd: { message: OutboxMessage; jobs: JobToAdd[] }[] = [];
-    routed.forEach((destinations, index) => {
+    const toAdd: { message: OutboxMessage; jobs: JobToAdd[]; held?: SubscriptionsUnknownError }[] =
+      [];
+    routed.forEach((route, index) => {
       const message = deliverable[index];
-      if (destinations instanceof SubscriptionsUnknownError) result.held.push(destinations);
-      else if (destinations instanceof Error)
-        result.failed.push({ id: message.id, error: destinations });
-      else if (destinations.length === 0) this.withoutSubscribers(message, result);
+      if (route instanceof Error) result.failed.push({ id: message.id, error: route });
+      else if (route.destinations.length === 0 && !route.held)
+        this.withoutSubscribers(message, result);
       else
         toAdd.push({
           message,
-          jobs: destinations.map((destination) => ({ destination, message })),
+          jobs: route.destinations.map((destination) => ({ destination, message })),
+          held: route.held,
         });
     });
     const added = await this.addAll(toAdd.map((entry) => entry.jobs));
     added.forEach((outcome, index) => {
-      const { id } = toAdd[index].message;
-      if (outcome.status === 'fulfilled') result.dispatched.push(id);
-      else result.failed.push({ id, error: asError(outcome.reason) });
+      const { message, held } = toAdd[index];
+      if (outcome.status === 'rejected')
+        result.failed.push({ id: message.id, error: asError(outcome.reason) });
+      else if (held) result.held.push(held);
+      else result.dispatched.push(message.id);
     });
     return result;
   }
@@ -98,20 +104,27 @@ export class MessageDispatcher {
     );
   }
 
-  /** The destinations of a message, or why they are not known now. */
+  /**
+   * The destinations of a message, or why they are not known now. An event whose remembered
+   * subscribers Redis lost still goes to the subscribers it knows, and is `held` for the others:
+   * one endpoint that never comes back must not stop the rest.
+   */
   private async route(
     message: OutboxMessage,
     queryRunner?: QueryRunner,
-  ): Promise<string[] | Error> {
-    if (message.destination) return [message.destination];
+  ): Promise<{ destinations: string[]; held?: SubscriptionsUnknownError } | Error> {
+    if (message.destination) return { destinations: [message.destination] };
     try {
       const { endpoints, unknown } = await this.subscriptions.subscribersOf(
         message.type,
         queryRunner,
       );
-      if (unknown.length === 0) return endpoints;
+      if (unknown.length === 0) return { destinations: endpoints };
       this.metrics.increment('held');
-      return new SubscriptionsUnknownError(message.id, message.type, unknown);
+      return {
+        destinations: endpoints,
+        held: new SubscriptionsUnknownError(message.id, message.type, unknown),
+      };
     } catch (error) {
       return asError(error);
     }

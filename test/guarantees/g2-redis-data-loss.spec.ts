@@ -5,7 +5,7 @@ import { join } from 'path';
 import { promisify } from 'util';
 import { DataSource } from 'typeorm';
 import { MessagingMetrics, redispatchOutboxSince } from '../../lib';
-import { G2D, G2dOrderService } from '../fixtures/g2-data-loss.fixtures';
+import { G2D, G2dAuditHandler, G2dOrderService } from '../fixtures/g2-data-loss.fixtures';
 import { G2_ENTITIES, G2BillingHandler } from '../fixtures/g2-lost.fixtures';
 import { outboxRow, QueueInspector } from '../support/inspect';
 import { RedisServerProcess, freePort } from '../support/redis-server';
@@ -155,4 +155,43 @@ describe('G2 Redis data loss', () => {
       async () => (await queues.jobsOf(G2D.archive, waiting)).length === 1,
     );
   });
+  it('still delivers to the subscribers that came back when one never does, and holds only that copy', async () => {
+    const service = orders.get(G2dOrderService);
+    const gone = await startEndpoint({
+      prefix,
+      entities: G2_ENTITIES,
+      endpoint: 'g2d-gone',
+      providers: [G2dAuditHandler],
+      messaging: { redis: redisServer.connection, subscriptionRefreshMs: 600000 },
+    });
+    const seen = await service.publishCharge('gone-1');
+    await waitFor('both subscribers to handle it', () =>
+      [handled(seen), gone.get(G2dAuditHandler).handled.filter((id) => id === seen).length].every(
+        (n) => n === 1,
+      ),
+    );
+    await gone.close();
+
+    await redisServer.restartEmpty();
+    const messageId = await service.publishCharge('gone-2');
+    await waitFor(
+      'the endpoint that came back to handle it',
+      () => handled(messageId) === 1,
+      30000,
+    );
+    await sleep(SETTLE_MS);
+    expect(await dispatchedAt(messageId)).toBeNull();
+    expect(handled(messageId)).toBe(1);
+
+    // The README's remedy for an endpoint gone for good.
+    await orders
+      .get(DataSource)
+      .query(`DELETE FROM \`${prefix}subscriptions\` WHERE endpoint = 'g2d-gone'`);
+    await waitFor(
+      'the row to be marked',
+      async () => (await dispatchedAt(messageId)) !== null,
+      90000,
+    );
+    expect(handled(messageId)).toBe(1);
+  }, 150000);
 });
