@@ -89,7 +89,8 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
       `queuePrefix: letters, digits, ".", "_" or "-" (got ${show(options.queuePrefix)})`,
     );
   }
-  const integers: [string, number, number][] = [
+  /** Name, value, least and (optional) greatest allowed. */
+  const integers: [string, number, number, number?][] = [
     ['concurrency', options.concurrency, 1],
     ['batchSize', options.batchSize, 1],
     ['attemptTimeoutMs', options.attemptTimeoutMs, 100],
@@ -105,15 +106,17 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['relay.markBatchSize', options.relay.markBatchSize, 1],
     ['relay.markIntervalMs', options.relay.markIntervalMs, 0],
     ['relay.subscriptionCacheMs', options.relay.subscriptionCacheMs, 0],
-    ['relay.dispatchWaitMs', options.relay.dispatchWaitMs, 0],
+    ['relay.dispatchWaitMs', options.relay.dispatchWaitMs, 0, 60000],
     ['retention.outboxMs', options.retention.outboxMs, 0],
     ['retention.inboxMs', options.retention.inboxMs, 0],
     ['retention.intervalMs', options.retention.intervalMs, 100],
     ['retention.batchSize', options.retention.batchSize, 1],
   ];
-  for (const [name, value, min] of integers) {
-    if (!Number.isInteger(value) || value < min)
-      problems.push(`${name}: an integer >= ${min} (got ${show(value)})`);
+  for (const [name, value, min, max = Number.MAX_SAFE_INTEGER] of integers) {
+    if (!Number.isInteger(value) || value < min || value > max)
+      problems.push(
+        `${name}: an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''} (got ${show(value)})`,
+      );
   }
   for (const [name, value] of [
     ['createTables', options.createTables],

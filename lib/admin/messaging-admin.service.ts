@@ -1,4 +1,10 @@
-import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  NotFoundException,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { DeadLetter } from '../dead-letters/dead-letter.interface';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
@@ -72,10 +78,15 @@ export class MessagingAdminService {
     await inOwnTransaction(this.transactions, (queryRunner) =>
       this.store.markDispatched(result.dispatched, queryRunner),
     );
+    if (result.undeliverable.length > 0)
+      throw new UnprocessableEntityException(
+        `Can never be dispatched (flagged, skipped by the relay): ${result.undeliverable
+          .map(({ id, problem }) => `${id}: ${problem}`)
+          .join('; ')}`,
+      );
     const notDispatched = [
       ...result.held.map((held) => held.message),
       ...result.failed.map(({ id, error }) => `${id}: ${error.message}`),
-      ...result.undeliverable.map(({ id, problem }) => `${id}: ${problem}`),
     ];
     if (notDispatched.length > 0)
       throw new ServiceUnavailableException(

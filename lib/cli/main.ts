@@ -24,8 +24,10 @@ interface RedispatchArguments {
 
 class UsageError extends Error {}
 
-function parseArguments(argv: string[]): RedispatchArguments {
+function parseArguments(argv: string[]): RedispatchArguments | 'help' {
   const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || rest.includes('--help'))
+    return 'help';
   if (command !== 'redispatch') throw new UsageError(`unknown command "${command ?? ''}"`);
   const flags = new Map<string, string>();
   for (let index = 0; index < rest.length; index += 2) {
@@ -63,13 +65,17 @@ async function redispatch(args: RedispatchArguments): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  let args: RedispatchArguments;
+  let args: RedispatchArguments | 'help';
   try {
     args = parseArguments(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n${USAGE}\n`);
     return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   await redispatch(args);
   return 0;

@@ -8,7 +8,7 @@ export class MissingMessagingTablesError extends Error {
       );
     if (alterations.length > 0)
       parts.push(
-        `The tables were created by an earlier version: run ${alterations.map((sql) => `\`${sql}\``).join('; ')}.`,
+        `The tables were created by an earlier version; bring them up to date with:\n${alterations.map((sql) => `${sql.replace(/\s+/g, ' ')};`).join('\n')}\n`,
       );
     parts.push('For development, createTables: true in the module options does it at startup.');
     super(parts.join(' '));

@@ -28,7 +28,8 @@ export interface RelayOptions {
    * Longest time a unit of work's caller (an `@Outbox()` method, an application transaction, a
    * handler's acknowledgement) waits after COMMIT for its messages to reach Redis. A Redis that
    * does not answer by then (stalled, say) finishes the dispatch in the background, or the sweeper
-   * does; the messages are committed either way. Default 1000 ms.
+   * does; the messages are committed either way. 0: don't wait at all. At most 60000. Default
+   * 1000 ms.
    */
   dispatchWaitMs?: number;
 }

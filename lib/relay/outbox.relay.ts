@@ -10,6 +10,9 @@ import { MessageDispatcher, type DispatchResult } from '../transport/message.dis
 import { DispatchMarker } from './dispatch-marker';
 import { settlesWithin } from './settles-within';
 
+/** A Redis that stalls is logged at most once per this interval. */
+const STALL_LOG_INTERVAL_MS = 10000;
+
 type IncomingIds = Pick<FaultContext, 'incomingMessageId' | 'incomingMessageIds'>;
 
 /**
@@ -38,8 +41,10 @@ export class OutboxRelay {
     await this.faults.at('afterCommitBeforeDispatch', { messageIds, ...incoming });
     if (messages.length === 0) return;
     const dispatching = this.dispatchAndMark(messages, incoming);
-    if (await settlesWithin(dispatching, this.options.relay.dispatchWaitMs)) return dispatching;
-    this.continueInBackground(dispatching, messages.length);
+    const { dispatchWaitMs } = this.options.relay;
+    if (dispatchWaitMs > 0 && (await settlesWithin(dispatching, dispatchWaitMs)))
+      return dispatching;
+    this.continueInBackground(dispatching, messages.length, dispatchWaitMs > 0);
   }
 
   /** Waits for dispatches still running in the background, at most `timeoutMs` (at shutdown). */
@@ -71,7 +76,8 @@ export class OutboxRelay {
     this.logger.warn(`Dispatch of ${left} message(s) failed, left for the sweeper: ${why}`);
   }
 
-  private continueInBackground(dispatching: Promise<void>, count: number): void {
+  /** `stalled`: Redis did not answer within the wait (not: the caller chose not to wait). */
+  private continueInBackground(dispatching: Promise<void>, count: number, stalled: boolean): void {
     const running = dispatching
       .catch((error: unknown) =>
         this.logger.warn(
@@ -80,7 +86,7 @@ export class OutboxRelay {
       )
       .finally(() => this.background.delete(running));
     this.background.add(running);
-    if (Date.now() - this.lastStallLog < 10000) return;
+    if (!stalled || Date.now() - this.lastStallLog < STALL_LOG_INTERVAL_MS) return;
     this.lastStallLog = Date.now();
     this.logger.warn(
       `Redis did not take ${count} committed message(s) within relay.dispatchWaitMs (${this.options.relay.dispatchWaitMs} ms): ` +

@@ -11,6 +11,11 @@ export function messagingTableNames(prefix: string): {
   };
 }
 
+/** Tables added since the first version: an installation that has the outbox may lack them. */
+export function addedTableNames(prefix: string): string[] {
+  return [messagingTableNames(prefix).subscriptions];
+}
+
 /** Columns a table created by an earlier version lacks, with the statement that adds each. */
 export function addedColumnsSql(prefix: string): { table: string; column: string; sql: string }[] {
   const { outbox } = messagingTableNames(prefix);

@@ -6,7 +6,12 @@ import {
 } from '../consistent-messaging.constants';
 import { MissingMessagingTablesError } from '../errors/missing-messaging-tables.error';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
-import { addedColumnsSql, createMessagingTablesSql, messagingTableNames } from './messaging-schema';
+import {
+  addedColumnsSql,
+  addedTableNames,
+  createMessagingTablesSql,
+  messagingTableNames,
+} from './messaging-schema';
 
 /** At startup: creates the tables when asked to, else fails fast if they are missing. */
 @Injectable()
@@ -33,12 +38,19 @@ export class MessagingTablesChecker {
     );
     const found = new Set(rows.map((row) => row.name));
     const missing = wanted.filter((table) => !found.has(table));
-    const columns = await this.missingColumns();
-    if (missing.length > 0 || columns.length > 0)
-      throw new MissingMessagingTablesError(
-        missing,
-        columns.map((column) => column.sql),
-      );
+    // Tables of an earlier version: the statements that bring them up to date, not the migration.
+    const upgrade = found.has(messagingTableNames(prefix).outbox)
+      ? missing.filter((table) => addedTableNames(prefix).includes(table))
+      : [];
+    const alterations = [
+      ...createMessagingTablesSql(prefix).filter((sql) =>
+        upgrade.some((table) => sql.includes(`\`${table}\``)),
+      ),
+      ...(await this.missingColumns()).map((column) => column.sql),
+    ];
+    const absent = missing.filter((table) => !upgrade.includes(table));
+    if (absent.length > 0 || alterations.length > 0)
+      throw new MissingMessagingTablesError(absent, alterations);
     this.logger.debug(`Tables ${wanted.join(', ')} found`);
   }
 

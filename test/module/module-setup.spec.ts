@@ -68,6 +68,40 @@ describe('module setup', () => {
     );
   });
 
+  it("names the statements that bring an earlier version's tables up to date, and creates them when allowed", async () => {
+    const options = {
+      endpoint: 'setup',
+      redis,
+      tablePrefix: prefix,
+      queuePrefix: prefix.slice(0, -1),
+    };
+    const created = await boot(
+      prefix,
+      ConsistentMessagingModule.forRoot({ ...options, createTables: true }),
+    );
+    await created.get(DataSource).query(`DROP TABLE \`${prefix}subscriptions\``);
+    await created
+      .get(DataSource)
+      .query(`ALTER TABLE \`${prefix}outbox\` DROP COLUMN dispatch_error`);
+    await created.close();
+    const refused = boot(prefix, ConsistentMessagingModule.forRoot(options));
+    await expect(refused).rejects.toThrow(MissingMessagingTablesError);
+    await expect(refused).rejects.toThrow(
+      new RegExp(
+        `CREATE TABLE IF NOT EXISTS \`${prefix}subscriptions\`[^]*ALTER TABLE \`${prefix}outbox\` ADD COLUMN \`dispatch_error\``,
+      ),
+    );
+    await expect(refused).rejects.not.toThrow(/missing\. Run the migration/);
+    const upgraded = await boot(
+      prefix,
+      ConsistentMessagingModule.forRoot({ ...options, createTables: true }),
+    );
+    await upgraded.close();
+    await expect(
+      boot(prefix, ConsistentMessagingModule.forRoot(options)).then((app) => app.close()),
+    ).resolves.toBeUndefined();
+  });
+
   it('takes its options from forRootAsync with injected dependencies', async () => {
     const app = await boot(
       asyncPrefix,

@@ -63,6 +63,16 @@ describe('module options', () => {
     );
   });
 
+  it('bounds the wait for Redis after commit', () => {
+    expect(resolveMessagingOptions(valid).relay.dispatchWaitMs).toBe(1000);
+    expect(
+      resolveMessagingOptions({ ...valid, relay: { dispatchWaitMs: 0 } }).relay.dispatchWaitMs,
+    ).toBe(0);
+    expect(() => resolveMessagingOptions({ ...valid, relay: { dispatchWaitMs: 600000 } })).toThrow(
+      /relay\.dispatchWaitMs: an integer >= 0 and <= 60000 \(got 600000\)/,
+    );
+  });
+
   it('says what to fix when required options are missing', () => {
     expect(() => resolveMessagingOptions(undefined)).toThrow(InvalidMessagingOptionsError);
     expect(() => resolveMessagingOptions({} as ConsistentMessagingModuleOptions)).toThrow(
