@@ -82,10 +82,7 @@ export class OutboxSweeper {
     const dispatch = await this.dispatcher.dispatch(due, queryRunner);
     this.backOffHeld(dispatch);
     await this.store.markDispatched(dispatch.dispatched, queryRunner);
-    const flagged = [
-      ...unreadable,
-      ...dispatch.undeliverable.map(({ id, problem }) => ({ id, problem })),
-    ];
+    const flagged = [...unreadable, ...dispatch.undeliverable];
     await this.store.flagUndeliverable(flagged, queryRunner);
     for (const { id, problem } of flagged)
       this.logger.error(
@@ -93,7 +90,7 @@ export class OutboxSweeper {
       );
     const left = [
       ...dispatch.held.map((held) => held.message),
-      ...dispatch.failed.map((f) => f.error.message),
+      ...dispatch.failed.map(({ error }) => error.message),
     ];
     if (left.length > 0)
       this.logger.warn(`Sweep left ${left.length} message(s) pending, will retry: ${left[0]}`);
