@@ -26,3 +26,17 @@ export function endpointNameProblem(name: string): string | undefined {
     return `endpoint name "${name}" must be letters, digits, ".", "_" or "-", at most ${MAX_NAME_LENGTH} characters`;
   return undefined;
 }
+
+/** Keys that reach the prototype machinery when an object is copied or merged. */
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * Why a message's fields can't be sent or received, or undefined: a top-level `__proto__`,
+ * `constructor` or `prototype` field is refused, as it could forge a message's type or prototype.
+ */
+export function reservedKeyProblem(fields: object): string | undefined {
+  const found = Object.keys(fields).filter((key) => RESERVED_KEYS.includes(key));
+  return found.length > 0
+    ? `a message may not have a field named ${found.map((key) => `"${key}"`).join(', ')}`
+    : undefined;
+}

@@ -8,20 +8,41 @@ export function messageTypeOf(messageClass: MessageClass): string {
   return typeof named === 'string' ? named : messageClass.name;
 }
 
-/** The wire name of a message instance; rejects values that are not instances of a message class. */
+/**
+ * The wire name of a message instance; rejects values that are not instances of a message class.
+ * The class is the one whose prototype the instance has, never a `constructor` the instance (or a
+ * body copied into it) carries as a property of its own.
+ */
 export function messageTypeOfInstance(message: unknown): string {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     throw new NotAMessageError(message);
   }
-  const ctor = message.constructor as MessageClass | undefined;
-  if (!ctor || ctor === Object) throw new NotAMessageError(message);
-  return messageTypeOf(ctor);
+  const prototype: unknown = Object.getPrototypeOf(message);
+  const ctor: unknown =
+    prototype === null
+      ? undefined
+      : Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value;
+  if (typeof ctor !== 'function' || ctor === Object || ctor.prototype !== prototype)
+    throw new NotAMessageError(message);
+  return messageTypeOf(ctor as MessageClass);
 }
 
-/** Rebuilds a received payload as an instance of its class without running the constructor. */
+/**
+ * Rebuilds a received payload as an instance of its class without running the constructor. Each
+ * field becomes a plain property: no setter runs, so a `__proto__` key could not swap the
+ * prototype (the parser refuses such keys anyway, see `reservedKeyProblem`).
+ */
 export function toMessageInstance<T extends object>(
   messageClass: MessageClass<T>,
   payload: object,
 ): T {
-  return Object.assign(Object.create(messageClass.prototype) as T, payload);
+  const instance = Object.create(messageClass.prototype) as T;
+  for (const [key, value] of Object.entries(payload))
+    Object.defineProperty(instance, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return instance;
 }

@@ -1,6 +1,6 @@
 import { MalformedMessageError } from '../errors/malformed-message.error';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
-import { MAX_MESSAGE_ID_LENGTH } from '../messages/message-rules';
+import { MAX_MESSAGE_ID_LENGTH, reservedKeyProblem } from '../messages/message-rules';
 import type { UnreadableJobData } from './tolerant-job';
 
 /** How much of a job's unreadable data an error quotes. */
@@ -56,5 +56,7 @@ export function parseEnvelope(
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new MalformedMessageError('payload is not a JSON object');
   }
+  const reserved = reservedKeyProblem(payload);
+  if (reserved) throw new MalformedMessageError(`payload: ${reserved}`);
   return { envelope: envelope as MessageEnvelope, payload };
 }

@@ -4,7 +4,12 @@ import { NoActiveUnitOfWorkError } from '../errors/no-active-unit-of-work.error'
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
 import { newMessageId } from '../messages/message-id';
-import { endpointNameProblem, MAX_NAME_LENGTH, messageIdProblem } from '../messages/message-rules';
+import {
+  endpointNameProblem,
+  MAX_NAME_LENGTH,
+  messageIdProblem,
+  reservedKeyProblem,
+} from '../messages/message-rules';
 import { messageTypeOfInstance } from '../messages/message-type';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { type Submission, submissionMessageId } from './submission';
@@ -121,6 +126,7 @@ export class UnitOfWork {
     const problem =
       (destination !== null ? endpointNameProblem(destination) : undefined) ??
       (options.messageId !== undefined ? messageIdProblem(options.messageId) : undefined) ??
+      reservedKeyProblem(message) ??
       (type.length > MAX_NAME_LENGTH
         ? `message type "${type.slice(0, 40)}…" is too long`
         : undefined);

@@ -102,6 +102,15 @@ describe('G10 poison messages and bad input', () => {
         reason: /^Malformed message: payload is not a JSON object$/,
       },
       {
+        jobId: 'bad-proto',
+        data: {
+          ...valid,
+          id: 'bad-proto',
+          payload: '{"sku":"sku-1","__proto__":{"isAdmin":true}}',
+        },
+        reason: /^Malformed message: payload: a message may not have a field named "__proto__"$/,
+      },
+      {
         jobId: 'bad-not-an-object',
         data: 'just a string',
         reason: /^Malformed message: job data is not an object$/,

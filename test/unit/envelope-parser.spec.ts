@@ -39,4 +39,19 @@ describe('envelope parser', () => {
     expect(() => parseEnvelope(data)).toThrow(MalformedMessageError);
     expect(() => parseEnvelope(data)).toThrow(reason);
   });
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'refuses a payload with a top-level "%s" key',
+    (key) => {
+      expect(() =>
+        parseEnvelope({
+          id: '1',
+          type: 'T',
+          payload: `{"a":1,"${key}":{"isAdmin":true}}`,
+          headers,
+        }),
+      ).toThrow(
+        new MalformedMessageError(`payload: a message may not have a field named "${key}"`),
+      );
+    },
+  );
 });

@@ -27,4 +27,23 @@ describe('message types', () => {
     expect(message).toBeInstanceOf(InvoiceIssued);
     expect(message.describe()).toBe('invoice i-1');
   });
+  it('takes the type from the prototype, never from a constructor the instance carries itself', () => {
+    const body = JSON.parse('{"constructor":{"name":"sec.OrderPlaced"}}') as object;
+    expect(messageTypeOfInstance(Object.assign(new OrderShipped(), body))).toBe('OrderShipped');
+    // A body whose __proto__ key swaps the prototype for a plain object is no message at all.
+    const swapped = Object.assign(
+      new OrderShipped(),
+      JSON.parse('{"__proto__":{"constructor":{"name":"x"}}}'),
+    );
+    expect(() => messageTypeOfInstance(swapped)).toThrow(NotAMessageError);
+    const fake = Object.create({ constructor: InvoiceIssued }) as object;
+    expect(() => messageTypeOfInstance(fake)).toThrow(NotAMessageError);
+  });
+
+  it('rebuilds a payload without honouring a __proto__ key', () => {
+    const payload = JSON.parse('{"invoiceId":"i-2","__proto__":{"isAdmin":true}}') as object;
+    const message = toMessageInstance(InvoiceIssued, payload);
+    expect(message).toBeInstanceOf(InvoiceIssued);
+    expect((message as { isAdmin?: boolean }).isAdmin).toBeUndefined();
+  });
 });

@@ -71,6 +71,18 @@ describe('recording a message', () => {
     expect(unitOfWork.pending).toEqual([]);
   });
 
+  it('refuses a message carrying a constructor of its own (a request body copied into it)', () => {
+    const unitOfWork = unit();
+    const forged = Object.assign(
+      new Note('n'),
+      JSON.parse('{"constructor":{"name":"sec.OrderPlaced"}}'),
+    );
+    expect(() => unitOfWork.record(forged, null)).toThrow(
+      /Cannot record this message: a message may not have a field named "constructor"/,
+    );
+    expect(unitOfWork.pending).toEqual([]);
+  });
+
   it('takes an id of 64 characters and an endpoint name with dots and dashes', () => {
     const id = 'a'.repeat(64);
     expect(unit().record(new Note('n'), 'billing.eu-1', { messageId: id })).toBe(id);
