@@ -1,7 +1,8 @@
 /**
- * The dashboard: one self-contained page (inline CSS and JS, no external resources) that reads the
- * JSON endpoints next to it. It holds no data itself; every call it makes goes through the guard,
- * with `Authorization: Bearer <token>` when a token was entered (kept in sessionStorage).
+ * The dashboard: a page, its stylesheet and its script, all served by the library (no external
+ * resources, no inline script, so the page's CSP forbids inline code), that reads the JSON endpoints
+ * next to it. It holds no data itself; every call it makes goes through the guard, with
+ * `Authorization: Bearer <token>` when a token was entered (kept in sessionStorage).
  */
 export function dashboardHtml(endpoint: string): string {
   return PAGE.replace(/__ENDPOINT__/g, escapeHtml(endpoint));
@@ -17,20 +18,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Messaging: __ENDPOINT__</title>
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 0 1.5rem 2rem; color: #1d2430; }
-  header { display: flex; align-items: center; gap: 1rem; flex-wrap: wrap; }
-  h1 { font-size: 1.3rem; } h2 { font-size: 1.05rem; margin-top: 1.6rem; }
-  #stats { display: flex; gap: .8rem; flex-wrap: wrap; }
-  .card { border: 1px solid #d5dae3; border-radius: 6px; padding: .5rem .9rem; min-width: 8rem; }
-  .card b { display: block; font-size: 1.4rem; }
-  table { border-collapse: collapse; width: 100%; margin-top: .4rem; }
-  th, td { border-bottom: 1px solid #e4e7ee; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-  th { background: #f4f6f9; font-weight: 600; }
-  code { font-size: 12px; word-break: break-all; }
-  button { cursor: pointer; } .warn { color: #b3261e; } .muted { color: #6b7280; }
-  #message { min-height: 1.2em; }
-</style>
+<link rel="stylesheet" href="dashboard.css">
 </head>
 <body>
 <header>
@@ -52,8 +40,26 @@ const PAGE = `<!doctype html>
 <h2>Conversation</h2>
 <form id="conversation-form"><input name="correlationId" placeholder="correlation id" size="40" required> <button type="submit">Show</button></form>
 <table id="conversation"><thead><tr><th>message</th><th>type</th><th>from</th><th>to / handled by</th><th>dispatched</th></tr></thead><tbody></tbody></table>
-<script>
-(function () {
+<script src="dashboard.js"></script>
+</body>
+</html>
+`;
+
+export const DASHBOARD_STYLE = `  body { font: 14px/1.4 system-ui, sans-serif; margin: 0 1.5rem 2rem; color: #1d2430; }
+  header { display: flex; align-items: center; gap: 1rem; flex-wrap: wrap; }
+  h1 { font-size: 1.3rem; } h2 { font-size: 1.05rem; margin-top: 1.6rem; }
+  #stats { display: flex; gap: .8rem; flex-wrap: wrap; }
+  .card { border: 1px solid #d5dae3; border-radius: 6px; padding: .5rem .9rem; min-width: 8rem; }
+  .card b { display: block; font-size: 1.4rem; }
+  table { border-collapse: collapse; width: 100%; margin-top: .4rem; }
+  th, td { border-bottom: 1px solid #e4e7ee; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+  th { background: #f4f6f9; font-weight: 600; }
+  code { font-size: 12px; word-break: break-all; }
+  button { cursor: pointer; } .warn { color: #b3261e; } .muted { color: #6b7280; }
+  #message { min-height: 1.2em; }
+`;
+
+export const DASHBOARD_SCRIPT = `(function () {
   var base = location.pathname.replace(/\\/ui\\/?$/, '');
   var tokenInput = document.getElementById('token');
   tokenInput.value = sessionStorage.getItem('cm-admin-token') || '';
@@ -140,7 +146,4 @@ const PAGE = `<!doctype html>
   refresh();
   setInterval(refresh, 5000);
 })();
-</script>
-</body>
-</html>
 `;

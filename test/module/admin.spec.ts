@@ -49,7 +49,7 @@ describe('admin controller', () => {
     } catch {
       // HTML or empty
     }
-    return { status: response.status, json: json as ApiBody, text };
+    return { status: response.status, json: json as ApiBody, text, headers: response.headers };
   };
 
   const insertPending = async (destination: string, minutesAgo: number): Promise<string> => {
@@ -267,7 +267,37 @@ describe('admin controller', () => {
     for (const id of ['stats', 'pending', 'dead-letters', 'conversation-form', 'conversation']) {
       expect(text).toContain(`id="${id}"`);
     }
-    expect(text).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+    // No inline script or style, and nothing from elsewhere: only the two files served beside it.
+    expect(text).not.toMatch(/<script>|<style|\son[a-z]+=/i);
+    expect(text.match(/(?:src|href)="[^"]*"/g)).toEqual([
+      'href="dashboard.css"',
+      'src="dashboard.js"',
+    ]);
+  });
+
+  it('serves the dashboard with a CSP without inline code, and nosniff on every admin response', async () => {
+    const page = await call('GET', 'ui', undefined, '');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toMatch(/unsafe-inline/);
+    for (const file of ['dashboard.js', 'ui/dashboard.js', 'dashboard.css', 'ui/dashboard.css']) {
+      const served = await call('GET', file, undefined, '');
+      expect([file, served.status]).toEqual([file, 200]);
+      expect(served.headers.get('content-type')).toMatch(
+        file.endsWith('.js') ? /^text\/javascript/ : /^text\/css/,
+      );
+      expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    expect((await call('GET', 'dashboard.js', undefined, '')).text).toMatch(/sessionStorage/);
+    for (const [method, path, token] of [
+      ['GET', 'outbox/stats', ADMIN_TOKEN],
+      ['GET', 'outbox?limit=abc', ADMIN_TOKEN],
+      ['GET', 'outbox/nope', ADMIN_TOKEN],
+      ['GET', 'ui', ''],
+    ]) {
+      const response = await call(method, path, undefined, token);
+      expect([path, response.headers.get('x-content-type-options')]).toEqual([path, 'nosniff']);
+    }
   });
 });
 
