@@ -27,6 +27,7 @@ import {
   textParam,
 } from './admin-input';
 import type { ResolvedAdminOptions } from './admin-options.interface';
+import { CrossSiteRequestGuard } from './cross-site-request.guard';
 import { createDashboardController } from './dashboard.controller';
 import { MessagingAdminService } from './messaging-admin.service';
 
@@ -151,6 +152,7 @@ function createApiController(admin: ResolvedAdminOptions): Type {
       return this.service.conversation(correlationId);
     }
   }
-  if (admin.guard) UseGuards(admin.guard)(MessagingAdminController);
+  // The cross-site check first: a forged request never reaches the application's guard.
+  UseGuards(CrossSiteRequestGuard, ...(admin.guard ? [admin.guard] : []))(MessagingAdminController);
   return MessagingAdminController;
 }

@@ -66,7 +66,7 @@ export const DASHBOARD_SCRIPT = `(function () {
   tokenInput.addEventListener('change', function () { sessionStorage.setItem('cm-admin-token', tokenInput.value); refresh(); });
   function say(text, bad) { var m = document.getElementById('message'); m.textContent = text; m.className = bad ? 'warn' : 'muted'; }
   function api(method, path, json) {
-    var headers = {};
+    var headers = { 'X-Messaging-Admin': '1' };
     if (tokenInput.value) headers.Authorization = 'Bearer ' + tokenInput.value;
     if (json) headers['Content-Type'] = 'application/json';
     var init = { method: method, headers: headers, credentials: 'same-origin', body: json ? JSON.stringify(json) : undefined };

@@ -37,6 +37,7 @@ describe('admin controller', () => {
     const response = await fetch(`${base}/ops/messaging/${path}`, {
       method,
       headers: {
+        'x-messaging-admin': '1',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
@@ -130,6 +131,66 @@ describe('admin controller', () => {
     expect((await call('POST', 'dead-letters/nope/retry')).status).toBe(404);
     expect((await call('DELETE', 'dead-letters/nope')).status).toBe(404);
     expect((await call('POST', 'outbox/redispatch', { messageIds: ['nope'] })).status).toBe(404);
+  });
+
+  it('refuses state-changing requests a cross-site page could make (forms, no-cors fetches, other origins), before the guard', async () => {
+    const post = (headers: Record<string, string>, body?: string) =>
+      fetch(`${base}/ops/messaging/dead-letters/retry-all`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
+        body,
+      });
+    const refused: [string, Record<string, string>, string | undefined, RegExp][] = [
+      [
+        'a form post',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        'a=1',
+        /needs the header x-messaging-admin/,
+      ],
+      ['a no-cors fetch without a body', {}, undefined, /needs the header x-messaging-admin/],
+      [
+        'a text/plain body',
+        { 'x-messaging-admin': '1', 'content-type': 'text/plain' },
+        '{}',
+        /must be application\/json/,
+      ],
+      [
+        'another origin',
+        { 'x-messaging-admin': '1', origin: 'http://evil.example' },
+        undefined,
+        /another origin \(evil\.example\)/,
+      ],
+      [
+        'an opaque origin',
+        { 'x-messaging-admin': '1', origin: 'null' },
+        undefined,
+        /opaque origin/,
+      ],
+      [
+        'another referer',
+        { 'x-messaging-admin': '1', referer: 'http://evil.example/x' },
+        undefined,
+        /another origin/,
+      ],
+    ];
+    for (const [what, headers, body, reason] of refused) {
+      const response = await post(headers, body);
+      const json = (await response.json()) as { message: string };
+      expect([what, response.status]).toEqual([what, 403]);
+      expect(json.message).toMatch(reason);
+    }
+    // Refused before the guard: without a token too, 403 not 401.
+    const anonymous = await fetch(`${base}/ops/messaging/dead-letters/retry-all`, {
+      method: 'POST',
+    });
+    expect(anonymous.status).toBe(403);
+    const sameOrigin = await post({ 'x-messaging-admin': '1', origin: base });
+    expect(sameOrigin.status).toBe(200);
+    // Reads need nothing more than the guard.
+    const read = await fetch(`${base}/ops/messaging/outbox/stats`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(read.status).toBe(200);
   });
 
   it('answers 400 with a clear message for bad input', async () => {

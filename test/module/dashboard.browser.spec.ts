@@ -1,13 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import { existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, AdminProbe, PingSender } from '../fixtures/admin.fixtures';
 import { startAdminEndpoint } from '../support/admin-endpoint';
+import { launchChromium } from '../support/chromium';
 import { cleanUp, uniquePrefix, waitFor } from '../support/test-endpoint';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Loads the dashboard in headless Chromium: counts, filter, retry a dead letter, conversation. */
 describe('dashboard in a browser', () => {
@@ -17,27 +15,8 @@ describe('dashboard in a browser', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`,
-      );
-    }
-    const { chromium } = await import('playwright-core').catch(() => {
-      throw new Error('playwright-core is not installed: npm install --save-dev playwright-core');
-    });
     app = await startAdminEndpoint(prefix);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // No background traffic: this machine has no network beyond loopback.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   });
 
