@@ -8,11 +8,16 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { catchError, type Observable } from 'rxjs';
+import { shortText, thrownText } from '../errors/thrown-text';
+
+/** The stable `code` of a 503 from the admin. */
+export const ADMIN_UNAVAILABLE = 'MESSAGING_ADMIN_UNAVAILABLE';
 
 /**
  * Every admin response carries `X-Content-Type-Options: nosniff`. HTTP errors of the admin pass
- * through (400, 404); anything else (database or Redis unreachable) becomes a logged 503 with its
- * message instead of an opaque 500. Works on Express and Fastify.
+ * through (400, 404); anything else (database or Redis unreachable) becomes a 503 with a stable
+ * `code` and a short message, its cause logged, instead of an opaque 500. Works on Express and
+ * Fastify.
  */
 @Injectable()
 export class AdminErrorsInterceptor implements NestInterceptor {
@@ -27,9 +32,13 @@ export class AdminErrorsInterceptor implements NestInterceptor {
     return next.handle().pipe(
       catchError((error: unknown) => {
         if (error instanceof HttpException) throw error;
-        const message = error instanceof Error ? error.message : String(error);
-        this.logger.warn(`Admin request failed: ${message}`);
-        throw new ServiceUnavailableException(`Messaging admin: ${message}`);
+        // The cause (hosts, ports, Redis replies) goes to the log only, never to the client.
+        this.logger.warn(`Admin request failed: ${shortText(thrownText(error))}`);
+        throw new ServiceUnavailableException({
+          statusCode: 503,
+          code: ADMIN_UNAVAILABLE,
+          message: 'Messaging admin: the database or Redis did not answer; the cause is in the log',
+        });
       }),
     );
   }

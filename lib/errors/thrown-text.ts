@@ -12,3 +12,13 @@ export function thrownText(thrown: unknown): string {
 export function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(`Handler failed with ${thrownText(thrown)}`);
 }
+
+/** Longest text from outside (a type name, an error message) copied into errors and logs. */
+export const MAX_QUOTED_LENGTH = 120;
+
+/** `text`, cut to `MAX_QUOTED_LENGTH` characters with a note of the full length. */
+export function shortText(text: string): string {
+  return text.length <= MAX_QUOTED_LENGTH
+    ? text
+    : `${text.slice(0, MAX_QUOTED_LENGTH)}… (${text.length} characters)`;
+}

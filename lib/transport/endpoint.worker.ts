@@ -17,7 +17,7 @@ import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeli
 import type { IncomingMessage } from '../pipeline/incoming-message.interface';
 import { MessageBatcher } from '../pipeline/message.batcher';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
-import { asError } from '../errors/thrown-text';
+import { asError, shortText } from '../errors/thrown-text';
 import { untilAborted } from '../unit-of-work/until-aborted';
 import { settlesWithin } from '../relay/settles-within';
 import { parseEnvelope } from './envelope.parser';
@@ -165,7 +165,7 @@ export class EndpointWorker {
     if (!job) return;
     const final =
       error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    const what = `message ${job.id} (${job.name}) on "${this.options.endpoint}"`;
+    const what = `message ${shortText(String(job.id))} (${shortText(job.name)}) on "${this.options.endpoint}"`;
     this.metrics.increment(final ? 'deadLettered' : 'failedAttempts');
     if (final)
       this.logger.error(

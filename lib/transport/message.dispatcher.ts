@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
-import { asError } from '../errors/thrown-text';
+import { asError, shortText } from '../errors/thrown-text';
 import { FaultInjector } from '../faults/fault-injector';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { MessagingMetrics } from '../metrics/messaging.metrics';
@@ -100,7 +100,7 @@ export class MessageDispatcher {
       return;
     this.unsubscribedLoggedAt.set(message.type, now);
     this.logger.warn(
-      `Event type "${message.type}" has no subscriber: message ${message.id} went to nobody (counted as withoutSubscribers)`,
+      `Event type "${shortText(message.type)}" has no subscriber: message ${message.id} went to nobody (counted as withoutSubscribers)`,
     );
   }
 

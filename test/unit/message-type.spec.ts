@@ -1,4 +1,4 @@
-import { Message, messageTypeOf, NotAMessageError } from '../../lib';
+import { Message, messageTypeOf, NotAMessageError, UnknownMessageTypeError } from '../../lib';
 import { messageTypeOfInstance, toMessageInstance } from '../../lib/messages/message-type';
 
 @Message('billing.InvoiceIssued')
@@ -45,5 +45,10 @@ describe('message types', () => {
     const message = toMessageInstance(InvoiceIssued, payload);
     expect(message).toBeInstanceOf(InvoiceIssued);
     expect((message as { isAdmin?: boolean }).isAdmin).toBeUndefined();
+  });
+  it('quotes at most 120 characters of a type name from outside in errors', () => {
+    const error = new UnknownMessageTypeError('billing', 'x'.repeat(100000));
+    expect(error.message.length).toBeLessThan(250);
+    expect(error.message).toMatch(/x{120}… \(100000 characters\)"/);
   });
 });
