@@ -137,13 +137,20 @@ export const DASHBOARD_SCRIPT = `(function () {
   function act(promise, done) { promise.then(function () { say(done); return refresh(); }).catch(function (e) { say(e.message, true); }); }
   function refresh() { return Promise.all([stats(), pending(), deadLetters()]).then(function () { say('updated ' + new Date().toLocaleTimeString()); }).catch(function (e) { say(e.message, true); }); }
   document.getElementById('refresh').onclick = refresh;
-  document.getElementById('retry-all').onclick = function () { act(api('POST', 'dead-letters/retry-all'), 'Retried all dead letters'); };
+  document.getElementById('retry-all').onclick = function () {
+    if (!confirm('Retry every dead letter of this endpoint?')) return;
+    act(api('POST', 'dead-letters/retry-all'), 'Retried all dead letters');
+  };
   document.getElementById('pending-filter').onsubmit = function (e) { e.preventDefault(); pending().catch(function (err) { say(err.message, true); }); };
   document.getElementById('conversation-form').onsubmit = function (e) {
     e.preventDefault();
     conversation(new FormData(e.target).get('correlationId')).catch(function (err) { say(err.message, true); });
   };
   refresh();
-  setInterval(refresh, 5000);
+  // The next poll starts once the last one finished: every 5 s, every 60 s while the tab is hidden.
+  (function poll() {
+    setTimeout(function () { refresh().then(poll); }, document.hidden ? 60000 : 5000);
+  })();
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(); });
 })();
 `;
