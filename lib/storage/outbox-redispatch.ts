@@ -1,5 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { messagingTableNames } from './messaging-schema';
+import { inReadCommitted } from './own-transaction';
 
 export interface RedispatchSinceOptions {
   /** The messaging tables' prefix (the module's `tablePrefix`). Default `cm_`. */
@@ -27,9 +28,9 @@ export function redispatchOutboxSince(
 }
 
 /**
- * `redispatchOutboxSince` on query runners from `newQueryRunner`. Each batch is a READ COMMITTED
- * transaction: it takes no gap locks and skips rows other transactions hold, so the application's
- * inserts into the outbox never wait on it.
+ * `redispatchOutboxSince` on query runners from `newQueryRunner`, one READ COMMITTED transaction
+ * per batch (`inReadCommitted`): no gap locks, and rows other transactions hold are skipped, so the
+ * application's inserts into the outbox never wait on it.
  */
 export async function markForRedispatch(
   newQueryRunner: () => QueryRunner,
@@ -39,37 +40,30 @@ export async function markForRedispatch(
   if (!(since instanceof Date) || Number.isNaN(since.getTime()))
     throw new TypeError('redispatchOutboxSince: `since` must be a valid Date');
   const table = `\`${messagingTableNames(options.tablePrefix ?? 'cm_').outbox}\``;
-  const queryRunner = newQueryRunner();
-  try {
-    // Rows the sweepers mark again while this runs are dispatched after `until`: not taken twice.
-    // Both ends are the database's clock, as `dispatched_at` is, whatever the time zones.
-    const [{ until }]: { until: string }[] = await queryRunner.query(
-      'SELECT CAST(NOW(3) AS CHAR) AS until',
+  // Rows the sweepers mark again while this runs are dispatched after `until`: not taken twice.
+  // Both ends are the database's clock, as `dispatched_at` is, whatever the time zones.
+  const [{ until }] = await inReadCommitted(
+    newQueryRunner,
+    (queryRunner): Promise<{ until: string }[]> =>
+      queryRunner.query('SELECT CAST(NOW(3) AS CHAR) AS until'),
+  );
+  const byEndpoint = endpoint === undefined ? '' : ' AND origin_endpoint = ?';
+  const parameters = [since.getTime() / 1000, until, ...(endpoint === undefined ? [] : [endpoint])];
+  let total = 0;
+  for (;;) {
+    const result = await inReadCommitted(
+      newQueryRunner,
+      (queryRunner): Promise<{ affectedRows?: number }> =>
+        queryRunner.query(
+          `UPDATE ${table} SET dispatched_at = NULL
+           WHERE dispatched_at >= FROM_UNIXTIME(?) AND dispatched_at < ?
+             AND dispatch_error IS NULL${byEndpoint}
+           LIMIT ${BATCH}`,
+          parameters,
+        ),
     );
-    const byEndpoint = endpoint === undefined ? '' : ' AND origin_endpoint = ?';
-    const parameters = [
-      since.getTime() / 1000,
-      until,
-      ...(endpoint === undefined ? [] : [endpoint]),
-    ];
-    let total = 0;
-    for (;;) {
-      await queryRunner.startTransaction('READ COMMITTED');
-      const result: { affectedRows?: number } = await queryRunner.query(
-        `UPDATE ${table} SET dispatched_at = NULL
-         WHERE dispatched_at >= FROM_UNIXTIME(?) AND dispatched_at < ?
-           AND dispatch_error IS NULL${byEndpoint}
-         LIMIT ${BATCH}`,
-        parameters,
-      );
-      await queryRunner.commitTransaction();
-      const changed = result.affectedRows ?? 0;
-      total += changed;
-      if (changed < BATCH) return total;
-    }
-  } finally {
-    if (queryRunner.isTransactionActive)
-      await queryRunner.rollbackTransaction().catch(() => undefined);
-    await queryRunner.release();
+    const changed = result.affectedRows ?? 0;
+    total += changed;
+    if (changed < BATCH) return total;
   }
 }

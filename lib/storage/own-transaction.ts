@@ -11,16 +11,27 @@ const ATTEMPTS = 3;
 
 /**
  * Runs the library's own bookkeeping (dispatch marks, flags, the sweeper's claim) in a READ COMMITTED
- * transaction on a connection of its own. READ COMMITTED takes no gap locks, so the application's
- * inserts into the outbox never wait on it and are never made deadlock victims by it; a deadlock
- * it still meets (with another of the library's statements) is retried.
+ * transaction on a connection of its own (see `inReadCommitted`).
  */
-export async function inOwnTransaction<T>(
+export function inOwnTransaction<T>(
   transactions: AmbientTransactions,
   work: (queryRunner: QueryRunner) => Promise<T>,
 ): Promise<T> {
+  return inReadCommitted(() => transactions.createOwnQueryRunner(), work);
+}
+
+/**
+ * Runs `work` in a READ COMMITTED transaction on a query runner from `newQueryRunner`. READ
+ * COMMITTED takes no gap locks, so the application's inserts into the outbox never wait on it and
+ * are never made deadlock victims by it; a deadlock it still meets (with another of the library's
+ * statements) is retried.
+ */
+export async function inReadCommitted<T>(
+  newQueryRunner: () => QueryRunner,
+  work: (queryRunner: QueryRunner) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const queryRunner = transactions.createOwnQueryRunner();
+    const queryRunner = newQueryRunner();
     try {
       await queryRunner.startTransaction('READ COMMITTED');
       const result = await work(queryRunner);

@@ -9,7 +9,7 @@ import { endpointNameProblem, messageIdProblem } from '../messages/message-rules
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { ProducerConnection } from './producer-connection';
 import { QueueRegistry } from './queue.registry';
-import { SubscriptionRegistry } from './subscription.registry';
+import { SubscriptionRegistry, type Subscribers } from './subscription.registry';
 import { SubscriptionsUnknownError } from '../errors/subscriptions-unknown.error';
 
 /** What became of each message of a dispatch; every message is in exactly one list. */
@@ -63,8 +63,16 @@ export class MessageDispatcher {
       if (problem) result.undeliverable.push({ id: message.id, problem });
       return !problem;
     });
+    // One lookup per event type, however many events of it this dispatch has.
+    const lookups = new Map<string, Promise<Subscribers>>();
+    const subscribersOf = (type: string) => {
+      let lookup = lookups.get(type);
+      if (!lookup)
+        lookups.set(type, (lookup = this.subscriptions.subscribersOf(type, queryRunner)));
+      return lookup;
+    };
     const routed = await Promise.all(
-      deliverable.map((message) => this.route(message, queryRunner)),
+      deliverable.map((message) => this.route(message, subscribersOf)),
     );
     const toAdd: { message: OutboxMessage; jobs: JobToAdd[]; held?: SubscriptionsUnknownError }[] =
       [];
@@ -111,14 +119,11 @@ export class MessageDispatcher {
    */
   private async route(
     message: OutboxMessage,
-    queryRunner?: QueryRunner,
+    subscribersOf: (type: string) => Promise<Subscribers>,
   ): Promise<{ destinations: string[]; held?: SubscriptionsUnknownError } | Error> {
     if (message.destination) return { destinations: [message.destination] };
     try {
-      const { endpoints, unknown } = await this.subscriptions.subscribersOf(
-        message.type,
-        queryRunner,
-      );
+      const { endpoints, unknown } = await subscribersOf(message.type);
       if (unknown.length === 0) return { destinations: endpoints };
       this.metrics.increment('held');
       return {

@@ -44,7 +44,7 @@ const LIVE_INTERVALS = 3;
  * and a new version side by side in a rolling deploy), and a Redis that lost its data has the
  * subscriptions back within one interval, without a restart. Dispatchers also remember in their
  * own database which endpoints subscribed to a type: an event whose remembered subscriber Redis
- * no longer lists, and that has not registered again, is held pending rather than sent to fewer.
+ * no longer lists, and that has not registered again, is held pending for that subscriber.
  */
 @Injectable()
 export class SubscriptionRegistry {
