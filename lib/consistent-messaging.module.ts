@@ -38,6 +38,7 @@ import { MessageDispatcher } from './transport/message.dispatcher';
 import { ProducerConnection } from './transport/producer-connection';
 import { QueueRegistry } from './transport/queue.registry';
 import { SubscriptionRegistry } from './transport/subscription.registry';
+import { DeadLetterStore } from './storage/dead-letter.store';
 import { SubscriptionStore } from './storage/subscription.store';
 import { UnitOfWorkHost } from './unit-of-work/unit-of-work.host';
 import { UnitOfWorkRunner } from './unit-of-work/unit-of-work.runner';
@@ -71,6 +72,7 @@ import { InFlightMessages } from './metrics/in-flight-messages';
     QueueRegistry,
     SubscriptionRegistry,
     SubscriptionStore,
+    DeadLetterStore,
     MessageDispatcher,
     DispatchMarker,
     OutboxRelay,

@@ -42,6 +42,7 @@ export function resolveMessagingOptions(
     },
     lockDurationMs: given.lockDurationMs ?? 30000,
     keepCompletedJobs: given.keepCompletedJobs ?? 1000,
+    keepFailedJobs: given.keepFailedJobs ?? 1000,
     relay: {
       sweepIntervalMs: given.relay?.sweepIntervalMs ?? 1000,
       sweepBatchSize: given.relay?.sweepBatchSize ?? 500,
@@ -57,6 +58,7 @@ export function resolveMessagingOptions(
       inboxMs: given.retention?.inboxMs ?? 7 * DAY_MS,
       intervalMs: given.retention?.intervalMs ?? 60000,
       batchSize: given.retention?.batchSize ?? 1000,
+      deadLettersMs: given.retention?.deadLettersMs ?? 14 * DAY_MS,
     },
     faultHooks: given.faultHooks ?? {},
   };
@@ -100,6 +102,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['retry.backoff.delay', options.retry.backoff?.delay, 0],
     ['lockDurationMs', options.lockDurationMs, 1000],
     ['keepCompletedJobs', options.keepCompletedJobs, 0],
+    ['keepFailedJobs', options.keepFailedJobs, 0],
     ['relay.sweepIntervalMs', options.relay.sweepIntervalMs, 10],
     ['relay.sweepBatchSize', options.relay.sweepBatchSize, 1],
     ['relay.sweepDelayMs', options.relay.sweepDelayMs, 0],
@@ -111,6 +114,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['retention.inboxMs', options.retention.inboxMs, 0],
     ['retention.intervalMs', options.retention.intervalMs, 100],
     ['retention.batchSize', options.retention.batchSize, 1],
+    ['retention.deadLettersMs', options.retention.deadLettersMs, 0],
   ];
   for (const [name, value, min, max = Number.MAX_SAFE_INTEGER] of integers) {
     if (!Number.isInteger(value) || value < min || value > max)

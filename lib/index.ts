@@ -29,7 +29,8 @@ export { MessageContext } from './pipeline/message-context';
 export { UnitOfWorkHost } from './unit-of-work/unit-of-work.host';
 export { raiseDomainEvent } from './outbox/domain-events';
 export { DeadLetterQueue } from './dead-letters/dead-letter.queue';
-export type { DeadLetter } from './dead-letters/dead-letter.interface';
+export type { DeadLetter, DeadLetterSummary } from './dead-letters/dead-letter.interface';
+export { DeadLetterNotRetriableError } from './errors/dead-letter-not-retriable.error';
 export { OutboxSweeper, type SweepResult } from './relay/outbox.sweeper';
 export { redispatchOutboxSince, type RedispatchSinceOptions } from './storage/outbox-redispatch';
 export { RetentionCleaner, type RetentionRun } from './retention/retention.cleaner';
@@ -40,6 +41,7 @@ export type { FaultContext, FaultHooks, FaultPoint } from './faults/fault-hooks.
 export { createMessagingMigration } from './storage/messaging.migration';
 export {
   createMessagingEntities,
+  type DeadLetterRecord,
   type InboxRecord,
   type OutboxRecord,
 } from './storage/messaging-entities';
@@ -63,6 +65,7 @@ export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export {
   MessagingAdminService,
   type OutboxPage,
+  type DeadLetterPage,
   type Conversation,
 } from './admin/messaging-admin.service';
 export type {

@@ -2,20 +2,18 @@ import {
   HttpException,
   Injectable,
   Logger,
-  ServiceUnavailableException,
+  HttpStatus,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
 import { catchError, type Observable } from 'rxjs';
 import { shortText, thrownText } from '../errors/thrown-text';
-
-/** The stable `code` of a 503 from the admin. */
-export const ADMIN_UNAVAILABLE = 'MESSAGING_ADMIN_UNAVAILABLE';
+import { AdminErrorCode, adminError } from './admin-error';
 
 /**
- * Every admin response carries `X-Content-Type-Options: nosniff`. HTTP errors of the admin pass
- * through (400, 404); anything else (database or Redis unreachable) becomes a 503 with a stable
+ * Every admin response carries `X-Content-Type-Options: nosniff`. The admin's own HTTP errors
+ * pass through (each with its code, see AdminErrorCode); anything else (database or Redis unreachable) becomes a 503 with a stable
  * `code` and a short message, its cause logged, instead of an opaque 500. Works on Express and
  * Fastify.
  */
@@ -34,11 +32,11 @@ export class AdminErrorsInterceptor implements NestInterceptor {
         if (error instanceof HttpException) throw error;
         // The cause (hosts, ports, Redis replies) goes to the log only, never to the client.
         this.logger.warn(`Admin request failed: ${shortText(thrownText(error))}`);
-        throw new ServiceUnavailableException({
-          statusCode: 503,
-          code: ADMIN_UNAVAILABLE,
-          message: 'Messaging admin: the database or Redis did not answer; the cause is in the log',
-        });
+        throw adminError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          AdminErrorCode.unavailable,
+          'Messaging admin: the database or Redis did not answer; the cause is in the log',
+        );
       }),
     );
   }

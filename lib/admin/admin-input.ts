@@ -1,4 +1,5 @@
-import { BadRequestException } from '@nestjs/common';
+import { shortText } from '../errors/thrown-text';
+import { badRequest } from './admin-error';
 
 export const MAX_PAGE = 200;
 
@@ -13,7 +14,7 @@ export function intParam(
   if (raw === undefined || raw === '') return fallback;
   const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new BadRequestException(`${name}: an integer from ${min} to ${max} (got "${raw}")`);
+    throw badRequest(`${name}: an integer from ${min} to ${max} (got "${shortText(raw)}")`);
   }
   return value;
 }
@@ -23,8 +24,8 @@ export function dateParam(name: string, raw: string | undefined): Date | undefin
   if (raw === undefined || raw === '') return undefined;
   const date = new Date(raw);
   if (Number.isNaN(date.getTime())) {
-    throw new BadRequestException(
-      `${name}: an ISO 8601 date, e.g. 2026-01-31T12:00:00Z (got "${raw}")`,
+    throw badRequest(
+      `${name}: an ISO 8601 date, e.g. 2026-01-31T12:00:00Z (got "${shortText(raw)}")`,
     );
   }
   return date;
@@ -39,7 +40,7 @@ export function oneOf<T extends string>(
 ): T {
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) {
-    throw new BadRequestException(`${name}: one of ${allowed.join(', ')} (got "${raw}")`);
+    throw badRequest(`${name}: one of ${allowed.join(', ')} (got "${shortText(raw)}")`);
   }
   return raw as T;
 }
@@ -52,7 +53,7 @@ export function textParam(
 ): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (typeof raw !== 'string' || raw.length > maxLength) {
-    throw new BadRequestException(`${name}: a string of at most ${maxLength} characters`);
+    throw badRequest(`${name}: a string of at most ${maxLength} characters`);
   }
   return raw;
 }
@@ -66,7 +67,7 @@ export function messageIdsBody(body: unknown): string[] {
     ids.length > MAX_PAGE ||
     !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 64)
   ) {
-    throw new BadRequestException(
+    throw badRequest(
       `messageIds: a JSON array of 1 to ${MAX_PAGE} message ids (strings), e.g. {"messageIds":["…"]}`,
     );
   }
@@ -78,8 +79,6 @@ export function sinceBody(body: unknown): Date {
   const raw = (body as { since?: unknown } | undefined)?.since;
   const since = typeof raw === 'string' ? dateParam('since', raw) : undefined;
   if (!since || since.getTime() > Date.now())
-    throw new BadRequestException(
-      'since: an ISO 8601 date in the past, e.g. {"since":"2026-01-31T12:00:00Z"}',
-    );
+    throw badRequest('since: an ISO 8601 date in the past, e.g. {"since":"2026-01-31T12:00:00Z"}');
   return since;
 }

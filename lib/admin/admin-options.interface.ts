@@ -10,10 +10,17 @@ export interface MessagingAdminOptions {
   guard?: Type<CanActivate>;
   /** Mount without a guard anyway (a warning is logged at startup). Default false. */
   allowUnguarded?: boolean;
+  /**
+   * Largest message a detail route (`outbox/:id`, `dead-letters/:id`) returns whole, in bytes of
+   * its payload (outbox) or stored job (dead letter). A larger one comes back cut to this size,
+   * as `preview` with `truncated: true`. At least 1024. Default 65536.
+   */
+  maxPayloadBytes?: number;
 }
 
 /** Admin options after defaults. */
 export interface ResolvedAdminOptions {
   path: string;
   guard: Type<CanActivate> | undefined;
+  maxPayloadBytes: number;
 }

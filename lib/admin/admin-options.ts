@@ -20,5 +20,11 @@ export function resolveAdminOptions(
         'or set admin.allowUnguarded: true to expose it unprotected on purpose.',
     );
   }
-  return { path, guard: admin.guard };
+  const maxPayloadBytes = admin.maxPayloadBytes ?? 65536;
+  if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1024) {
+    throw new InvalidAdminOptionsError(
+      `maxPayloadBytes: an integer >= 1024 (got ${JSON.stringify(admin.maxPayloadBytes)})`,
+    );
+  }
+  return { path, guard: admin.guard, maxPayloadBytes };
 }

@@ -7,6 +7,7 @@ import {
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageHeaders } from '../interfaces/message-envelope.interface';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { utf8Prefix } from '../messages/utf8-prefix';
 import { messagingTableNames } from '../storage/messaging-schema';
 import type {
   OutboxDetail,
@@ -27,6 +28,7 @@ interface Row {
   dispatched_at: Date | null;
   dispatch_error: string | null;
   payload?: string;
+  payload_bytes?: string | number;
   headers?: string;
 }
 
@@ -72,12 +74,14 @@ export class AdminOutboxQuery {
     return rows.map(toSummary);
   }
 
-  async get(messageId: string): Promise<OutboxDetail | undefined> {
+  /** One row, with at most `maxBytes` of its payload. */
+  async get(messageId: string, maxBytes: number): Promise<OutboxDetail | undefined> {
     const rows: Row[] = await this.dataSource.query(
-      `SELECT ${SUMMARY}, payload, headers FROM ${this.table} WHERE message_id = ?`,
-      [messageId],
+      `SELECT ${SUMMARY}, LEFT(payload, ?) AS payload, LENGTH(payload) AS payload_bytes, headers
+       FROM ${this.table} WHERE message_id = ?`,
+      [maxBytes, messageId],
     );
-    return rows[0] && toDetail(rows[0]);
+    return rows[0] && toDetail(rows[0], maxBytes);
   }
 
   /** The rows of these message ids as the dispatcher takes them. */
@@ -146,12 +150,18 @@ function toSummary(row: Row): OutboxSummary {
   };
 }
 
-function toDetail(row: Row): OutboxDetail {
-  return {
+function toDetail(row: Row, maxBytes: number): OutboxDetail {
+  const size = Number(row.payload_bytes ?? 0);
+  const detail: OutboxDetail = {
     ...toSummary(row),
-    payload: parseOrRaw(row.payload ?? ''),
+    payload: null,
+    size,
+    truncated: size > maxBytes,
     headers: JSON.parse(row.headers ?? '{}') as MessageHeaders,
   };
+  if (detail.truncated) detail.preview = utf8Prefix(row.payload ?? '', maxBytes);
+  else detail.payload = parseOrRaw(row.payload ?? '');
+  return detail;
 }
 
 function parseOrRaw(payload: string): unknown {

@@ -17,7 +17,13 @@ export interface OutboxSummary {
 
 /** One outbox row with its payload (parsed JSON when it parses) and headers. */
 export interface OutboxDetail extends OutboxSummary {
+  /** The payload; null when it is larger than the admin's `maxPayloadBytes` (see `preview`). */
   payload: unknown;
+  /** Size of the payload in bytes. */
+  size: number;
+  /** The payload is larger than `maxPayloadBytes`: `preview` holds that many of its bytes. */
+  truncated: boolean;
+  preview?: string;
   headers: MessageHeaders;
 }
 

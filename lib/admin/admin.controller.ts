@@ -89,7 +89,7 @@ function createApiController(admin: ResolvedAdminOptions): Type {
 
     @Get('outbox/:messageId')
     outboxMessage(@Param('messageId') messageId: string) {
-      return this.service.outboxMessage(messageId);
+      return this.service.outboxMessage(messageId, admin.maxPayloadBytes);
     }
 
     @Post('outbox/redispatch')
@@ -118,9 +118,9 @@ function createApiController(admin: ResolvedAdminOptions): Type {
     }
 
     @Get('dead-letters')
-    listDeadLetters(@Query('offset') offset?: string, @Query('limit') limit?: string) {
+    listDeadLetters(@Query('before') before?: string, @Query('limit') limit?: string) {
       return this.service.listDeadLetters(
-        intParam('offset', offset, 0, 0, 1_000_000),
+        intParam('before', before, 0, 0, Number.MAX_SAFE_INTEGER),
         intParam('limit', limit, 50, 1, MAX_PAGE),
       );
     }
@@ -133,7 +133,7 @@ function createApiController(admin: ResolvedAdminOptions): Type {
 
     @Get('dead-letters/:id')
     deadLetter(@Param('id') id: string) {
-      return this.service.deadLetter(id);
+      return this.service.deadLetter(id, admin.maxPayloadBytes);
     }
 
     @Post('dead-letters/:id/retry')

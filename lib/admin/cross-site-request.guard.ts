@@ -1,9 +1,5 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  ForbiddenException,
-  Injectable,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { AdminErrorCode, adminError } from './admin-error';
 
 /** The header every state-changing admin request must carry (the dashboard sends it). */
 export const ADMIN_REQUEST_HEADER = 'x-messaging-admin';
@@ -28,7 +24,12 @@ export class CrossSiteRequestGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AdminRequest>();
     if (SAFE_METHODS.has(request.method.toUpperCase())) return true;
     const problem = crossSiteProblem(request.headers);
-    if (problem) throw new ForbiddenException(`Messaging admin: ${problem}`);
+    if (problem)
+      throw adminError(
+        HttpStatus.FORBIDDEN,
+        AdminErrorCode.crossSite,
+        `Messaging admin: ${problem}`,
+      );
     return true;
   }
 }

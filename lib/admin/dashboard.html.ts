@@ -36,7 +36,7 @@ const PAGE = `<!doctype html>
 </form>
 <table id="pending"><thead><tr><th>id</th><th>message id</th><th>type</th><th>destination</th><th>created</th><th></th></tr></thead><tbody></tbody></table>
 <h2>Dead letters <button id="retry-all" type="button">Retry all</button></h2>
-<table id="dead-letters"><thead><tr><th>message id</th><th>type</th><th>error</th><th>attempts</th><th>failed</th><th></th></tr></thead><tbody></tbody></table>
+<table id="dead-letters"><thead><tr><th>message id</th><th>type</th><th>error</th><th>attempts</th><th>failed</th><th>bytes</th><th></th></tr></thead><tbody></tbody></table>
 <h2>Conversation</h2>
 <form id="conversation-form"><input name="correlationId" placeholder="correlation id" size="40" required> <button type="submit">Show</button></form>
 <table id="conversation"><thead><tr><th>message</th><th>type</th><th>from</th><th>to / handled by</th><th>dispatched</th></tr></thead><tbody></tbody></table>
@@ -111,7 +111,7 @@ export const DASHBOARD_SCRIPT = `(function () {
       var tb = body('dead-letters');
       page.items.forEach(function (d) {
         var row = tb.insertRow(); row.dataset.jobId = d.jobId;
-        cell(row, d.jobId); cell(row, d.envelope && d.envelope.type); cell(row, d.error, 'warn'); cell(row, d.attemptsMade); cell(row, d.failedAt);
+        cell(row, d.jobId); cell(row, d.type); cell(row, d.error, 'warn'); cell(row, d.attemptsMade); cell(row, d.failedAt); cell(row, d.size);
         var td = row.insertCell();
         [['Retry', 'POST', 'dead-letters/' + encodeURIComponent(d.jobId) + '/retry'], ['Delete', 'DELETE', 'dead-letters/' + encodeURIComponent(d.jobId)]].forEach(function (a) {
           var b = document.createElement('button'); b.type = 'button'; b.textContent = a[0]; b.className = a[0].toLowerCase();
@@ -119,7 +119,7 @@ export const DASHBOARD_SCRIPT = `(function () {
           td.appendChild(b);
         });
       });
-      if (!page.items.length) cell(tb.insertRow(), 'no dead letters', 'muted').colSpan = 6;
+      if (!page.items.length) cell(tb.insertRow(), 'no dead letters', 'muted').colSpan = 7;
     });
   }
   function conversation(correlationId) {

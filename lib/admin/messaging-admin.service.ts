@@ -1,15 +1,11 @@
-import {
-  Inject,
-  Injectable,
-  NotFoundException,
-  ServiceUnavailableException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
-import type { DeadLetter } from '../dead-letters/dead-letter.interface';
+import type { DeadLetter, DeadLetterSummary } from '../dead-letters/dead-letter.interface';
+import { DeadLetterNotRetriableError } from '../errors/dead-letter-not-retriable.error';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { OutboxStore } from '../outbox/outbox.store';
+import { shortText } from '../errors/thrown-text';
 import { inOwnTransaction } from '../storage/own-transaction';
 import { markForRedispatch } from '../storage/outbox-redispatch';
 import { MessageDispatcher } from '../transport/message.dispatcher';
@@ -23,11 +19,19 @@ import type {
   OutboxStats,
   OutboxSummary,
 } from './admin-records.interface';
+import { AdminErrorCode, adminError, notFound } from './admin-error';
 import { causalOrder } from './conversation';
 
 export interface OutboxPage {
   items: OutboxSummary[];
   /** Pass as `after` for the next page; null on the last page. */
+  next: number | null;
+}
+
+export interface DeadLetterPage {
+  total: number;
+  items: DeadLetterSummary[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
   next: number | null;
 }
 
@@ -40,6 +44,8 @@ export interface Conversation {
 /** What the admin controller does, with 404s for unknown ids. */
 @Injectable()
 export class MessagingAdminService {
+  private readonly logger = new Logger('ConsistentMessaging');
+
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly outbox: AdminOutboxQuery,
@@ -56,8 +62,11 @@ export class MessagingAdminService {
     return { items, next: items.length === filter.limit && last ? last.id : null };
   }
 
-  async outboxMessage(messageId: string): Promise<OutboxDetail> {
-    return found(await this.outbox.get(messageId), `No outbox message ${messageId}`);
+  async outboxMessage(messageId: string, maxBytes: number): Promise<OutboxDetail> {
+    return found(
+      await this.outbox.get(messageId, maxBytes),
+      `No outbox message ${shortText(messageId)}`,
+    );
   }
 
   outboxStats(): Promise<OutboxStats> {
@@ -73,25 +82,34 @@ export class MessagingAdminService {
     const messages = await this.outbox.messages(messageIds);
     const known = new Set(messages.map((message) => message.id));
     const unknown = messageIds.filter((id) => !known.has(id));
-    if (unknown.length > 0) throw new NotFoundException(`No outbox message ${unknown.join(', ')}`);
+    if (unknown.length > 0) throw notFound(`No outbox message ${unknown.join(', ')}`);
     const result = await this.dispatcher.dispatch(messages);
     await inOwnTransaction(this.transactions, (queryRunner) =>
       this.store.markDispatched(result.dispatched, queryRunner),
     );
     if (result.undeliverable.length > 0)
-      throw new UnprocessableEntityException(
+      throw adminError(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        AdminErrorCode.undeliverable,
         `Can never be dispatched (flagged, skipped by the relay): ${result.undeliverable
           .map(({ id, problem }) => `${id}: ${problem}`)
           .join('; ')}`,
       );
     const notDispatched = [
-      ...result.held.map((held) => held.message),
-      ...result.failed.map(({ id, error }) => `${id}: ${error.message}`),
+      ...result.held.map((held) => ({ id: held.messageId, cause: held.message })),
+      ...result.failed.map(({ id, error }) => ({ id, cause: error.message })),
     ];
-    if (notDispatched.length > 0)
-      throw new ServiceUnavailableException(
-        `Not dispatched (left pending for the sweeper): ${notDispatched.join('; ')}`,
+    if (notDispatched.length > 0) {
+      for (const { id, cause } of notDispatched)
+        this.logger.warn(`Admin re-dispatch of ${id} left it pending: ${shortText(cause)}`);
+      throw adminError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        AdminErrorCode.notDispatched,
+        `Not dispatched, left pending for the sweeper (the cause is in the log): ${notDispatched
+          .map(({ id }) => id)
+          .join(', ')}`,
       );
+    }
     const dispatched = new Set(result.dispatched);
     return { dispatched: messageIds.filter((id) => dispatched.has(id)) };
   }
@@ -113,7 +131,7 @@ export class MessagingAdminService {
   async inboxEntry(endpoint: string, messageId: string): Promise<InboxEntry> {
     return found(
       await this.inbox.get(endpoint, messageId),
-      `Endpoint "${endpoint}" has no inbox record of ${messageId}`,
+      `Endpoint "${shortText(endpoint)}" has no inbox record of ${shortText(messageId)}`,
     );
   }
 
@@ -121,34 +139,40 @@ export class MessagingAdminService {
     return this.inbox.stats(endpoint);
   }
 
-  async listDeadLetters(
-    offset: number,
-    limit: number,
-  ): Promise<{ total: number; items: DeadLetter[] }> {
+  async listDeadLetters(before: number, limit: number): Promise<DeadLetterPage> {
     const [total, items] = await Promise.all([
       this.deadLetters.count(),
-      this.deadLetters.list(offset, limit),
+      this.deadLetters.list({ before, limit }),
     ]);
-    return { total, items };
+    const last = items[items.length - 1];
+    return { total, items, next: items.length === limit && last ? last.id : null };
   }
 
-  async deadLetter(id: string): Promise<DeadLetter> {
-    return found(await this.deadLetters.get(id), `No dead letter ${id}`);
+  async deadLetter(id: string, maxBytes: number): Promise<DeadLetter> {
+    return found(await this.deadLetters.get(id, maxBytes), `No dead letter ${shortText(id)}`);
   }
 
   async retryDeadLetter(id: string): Promise<{ retried: string }> {
-    if (!(await this.deadLetters.retry(id))) throw new NotFoundException(`No dead letter ${id}`);
+    try {
+      if (!(await this.deadLetters.retry(id))) throw notFound(`No dead letter ${shortText(id)}`);
+    } catch (error) {
+      if (error instanceof DeadLetterNotRetriableError)
+        throw adminError(
+          HttpStatus.UNPROCESSABLE_ENTITY,
+          AdminErrorCode.notRetriable,
+          error.message,
+        );
+      throw error;
+    }
     return { retried: id };
   }
 
-  async retryAllDeadLetters(): Promise<{ retried: number }> {
-    const retried = await this.deadLetters.count();
-    await this.deadLetters.retryAll();
-    return { retried };
+  retryAllDeadLetters(): Promise<{ retried: number; notRetriable: number }> {
+    return this.deadLetters.retryAll();
   }
 
   async removeDeadLetter(id: string): Promise<{ removed: string }> {
-    if (!(await this.deadLetters.remove(id))) throw new NotFoundException(`No dead letter ${id}`);
+    if (!(await this.deadLetters.remove(id))) throw notFound(`No dead letter ${shortText(id)}`);
     return { removed: id };
   }
 
@@ -160,7 +184,7 @@ export class MessagingAdminService {
   async conversation(correlationId: string): Promise<Conversation> {
     const rows = await this.outbox.byCorrelation(correlationId);
     if (rows.length === 0)
-      throw new NotFoundException(`No messages with correlation id ${correlationId}`);
+      throw notFound(`No messages with correlation id ${shortText(correlationId)}`);
     const ordered = causalOrder(rows);
     const pairs = ordered.flatMap((message) => [
       { endpoint: this.options.endpoint, messageId: message.messageId },
@@ -185,6 +209,6 @@ export class MessagingAdminService {
 }
 
 function found<T>(value: T | undefined, message: string): T {
-  if (value === undefined) throw new NotFoundException(message);
+  if (value === undefined) throw notFound(message);
   return value;
 }

@@ -49,6 +49,8 @@ export interface RetentionOptions {
   intervalMs?: number;
   /** Rows deleted per statement. Default 1000. */
   batchSize?: number;
+  /** Age (since it failed for the last time) after which a dead letter is deleted. Default 14 days. */
+  deadLettersMs?: number;
 }
 
 export interface ConsistentMessagingModuleOptions {
@@ -105,6 +107,11 @@ export interface ConsistentMessagingModuleOptions {
   lockDurationMs?: number;
   /** Completed jobs BullMQ keeps per queue (the inbox is what deduplicates). Default 1000. */
   keepCompletedJobs?: number;
+  /**
+   * Failed jobs BullMQ keeps per queue, for BullMQ tooling (bull-board). The dead letters
+   * themselves are kept in the dead-letter table, not here. Default 1000.
+   */
+  keepFailedJobs?: number;
   /** Outbox relay tuning. */
   relay?: RelayOptions;
   /** Deletion of old dispatched outbox rows and inbox records. */
@@ -129,6 +136,7 @@ export interface ResolvedMessagingOptions {
   retry: Required<RetryOptions>;
   lockDurationMs: number;
   keepCompletedJobs: number;
+  keepFailedJobs: number;
   relay: Required<RelayOptions>;
   retention: Required<RetentionOptions>;
   faultHooks: FaultHooks;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { DeadLetterStore } from '../storage/dead-letter.store';
 import { RetentionLock } from './retention.lock';
 import { RetentionStore } from './retention.store';
 
@@ -9,16 +10,20 @@ export interface RetentionRun {
   skipped: boolean;
   outboxDeleted: number;
   inboxDeleted: number;
+  deadLettersDeleted: number;
   batches: number;
 }
+
+type Deleted = 'outboxDeleted' | 'inboxDeleted' | 'deadLettersDeleted';
 
 /** Longest a run holds the lock; it stops after half of it and continues at the next interval. */
 const LEASE_MS = 60000;
 
 /**
- * Deletes dispatched outbox rows older than `retention.outboxMs` and inbox records older than
- * `retention.inboxMs`, in batches of `retention.batchSize`, one instance of the endpoint at a time.
- * Each batch is its own short autocommit statement, so the pipeline's inserts never wait long.
+ * Deletes dispatched outbox rows older than `retention.outboxMs`, inbox records older than
+ * `retention.inboxMs` and this endpoint's dead letters older than `retention.deadLettersMs`, in
+ * batches of `retention.batchSize`, one instance of the endpoint at a time. Each batch is its own
+ * short autocommit statement, so the pipeline's inserts never wait long.
  */
 @Injectable()
 export class RetentionCleaner {
@@ -31,6 +36,7 @@ export class RetentionCleaner {
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly store: RetentionStore,
+    private readonly deadLetters: DeadLetterStore,
     private readonly lock: RetentionLock,
   ) {}
 
@@ -50,27 +56,36 @@ export class RetentionCleaner {
 
   /** One run: takes the lock or skips, then deletes batch after batch until nothing old is left. */
   async runOnce(): Promise<RetentionRun> {
-    const run: RetentionRun = { skipped: false, outboxDeleted: 0, inboxDeleted: 0, batches: 0 };
+    const run: RetentionRun = {
+      skipped: false,
+      outboxDeleted: 0,
+      inboxDeleted: 0,
+      deadLettersDeleted: 0,
+      batches: 0,
+    };
     const token = await this.lock.acquire(LEASE_MS);
     if (!token) return { ...run, skipped: true };
-    const { outboxMs, inboxMs, batchSize } = this.options.retention;
+    const { outboxMs, inboxMs, deadLettersMs, batchSize } = this.options.retention;
+    const deletes: [Deleted, () => Promise<number>][] = [
+      ['outboxDeleted', () => this.store.deleteDispatchedOutbox(outboxMs, batchSize)],
+      ['inboxDeleted', () => this.store.deleteProcessedInbox(inboxMs, batchSize)],
+      [
+        'deadLettersDeleted',
+        () => this.deadLetters.deleteOlderThan(this.options.endpoint, deadLettersMs, batchSize),
+      ],
+    ];
     const deadline = Date.now() + LEASE_MS / 2;
     try {
-      let outboxDone = false;
-      let inboxDone = false;
-      while ((!outboxDone || !inboxDone) && Date.now() < deadline && !this.shuttingDown) {
-        if (!outboxDone) {
-          const deleted = await this.store.deleteDispatchedOutbox(outboxMs, batchSize);
-          run.outboxDeleted += deleted;
+      let left = deletes;
+      while (left.length > 0 && Date.now() < deadline && !this.shuttingDown) {
+        const next: typeof deletes = [];
+        for (const [counter, deleteBatch] of left) {
+          const deleted = await deleteBatch();
+          run[counter] += deleted;
           run.batches++;
-          outboxDone = deleted < batchSize;
+          if (deleted === batchSize) next.push([counter, deleteBatch]);
         }
-        if (!inboxDone) {
-          const deleted = await this.store.deleteProcessedInbox(inboxMs, batchSize);
-          run.inboxDeleted += deleted;
-          run.batches++;
-          inboxDone = deleted < batchSize;
-        }
+        left = next;
       }
     } finally {
       await this.lock.release(token).catch(() => undefined);
@@ -88,9 +103,9 @@ export class RetentionCleaner {
   private async tick(): Promise<void> {
     try {
       const run = await this.runOnce();
-      if (run.outboxDeleted + run.inboxDeleted > 0) {
+      if (run.outboxDeleted + run.inboxDeleted + run.deadLettersDeleted > 0) {
         this.logger.log(
-          `Retention: deleted ${run.outboxDeleted} outbox row(s), ${run.inboxDeleted} inbox record(s)`,
+          `Retention: deleted ${run.outboxDeleted} outbox row(s), ${run.inboxDeleted} inbox record(s), ${run.deadLettersDeleted} dead letter(s)`,
         );
       }
     } catch (error) {

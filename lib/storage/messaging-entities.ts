@@ -26,13 +26,33 @@ export interface InboxRecord {
   processedAt: Date;
 }
 
+/** A row of the dead-letter table: a message one endpoint gave up on. */
+export interface DeadLetterRecord {
+  id: string;
+  endpoint: string;
+  messageId: string;
+  messageType: string;
+  /** The job's data as JSON text (or as stored, when `unreadable`). */
+  envelope: string;
+  envelopeBytes: string;
+  /** Only the start of the envelope is kept: it was larger than one statement may carry. */
+  envelopeTruncated: boolean;
+  unreadable: boolean;
+  headers: string | null;
+  error: string;
+  stack: string | null;
+  attempts: number;
+  failedAt: Date;
+}
+
 /**
- * TypeORM entities mapping the two tables, to query them with repositories. Optional: the library
+ * TypeORM entities mapping the tables, to query them with repositories. Optional: the library
  * itself uses plain SQL on its hot path. Create the tables with the migration, not `synchronize`.
  */
 export function createMessagingEntities(tablePrefix = 'cm_'): {
   OutboxRecord: EntitySchema<OutboxRecord>;
   InboxRecord: EntitySchema<InboxRecord>;
+  DeadLetterRecord: EntitySchema<DeadLetterRecord>;
 } {
   const tables = messagingTableNames(tablePrefix);
   return {
@@ -64,6 +84,26 @@ export function createMessagingEntities(tablePrefix = 'cm_'): {
         messageId: { name: 'message_id', type: 'varchar', length: 64, primary: true },
         messageType: { name: 'message_type', type: 'varchar', length: 255 },
         processedAt: { name: 'processed_at', type: 'datetime', precision: 3 },
+      },
+    }),
+    DeadLetterRecord: new EntitySchema<DeadLetterRecord>({
+      name: `${tablePrefix}DeadLetterRecord`,
+      tableName: tables.deadLetters,
+      synchronize: false,
+      columns: {
+        id: { type: 'bigint', primary: true, generated: 'increment', unsigned: true },
+        endpoint: { type: 'varchar', length: 191 },
+        messageId: { name: 'message_id', type: 'varchar', length: 191 },
+        messageType: { name: 'message_type', type: 'varchar', length: 255 },
+        envelope: { type: 'longtext' },
+        envelopeBytes: { name: 'envelope_bytes', type: 'bigint', unsigned: true },
+        envelopeTruncated: { name: 'envelope_truncated', type: 'boolean' },
+        unreadable: { type: 'boolean' },
+        headers: { type: 'text', nullable: true },
+        error: { type: 'text' },
+        stack: { type: 'text', nullable: true },
+        attempts: { type: 'int', unsigned: true },
+        failedAt: { name: 'failed_at', type: 'datetime', precision: 3 },
       },
     }),
   };

@@ -3,17 +3,20 @@ export function messagingTableNames(prefix: string): {
   outbox: string;
   inbox: string;
   subscriptions: string;
+  deadLetters: string;
 } {
   return {
     outbox: `${prefix}outbox`,
     inbox: `${prefix}inbox`,
     subscriptions: `${prefix}subscriptions`,
+    deadLetters: `${prefix}dead_letters`,
   };
 }
 
 /** Tables added since the first version: an installation that has the outbox may lack them. */
 export function addedTableNames(prefix: string): string[] {
-  return [messagingTableNames(prefix).subscriptions];
+  const { subscriptions, deadLetters } = messagingTableNames(prefix);
+  return [subscriptions, deadLetters];
 }
 
 /** Columns a table created by an earlier version lacks, with the statement that adds each. */
@@ -41,7 +44,7 @@ export function addedColumnsSql(prefix: string): { table: string; column: string
  *   outbox so that a Redis that lost its subscriptions is noticed (see SubscriptionRegistry).
  */
 export function createMessagingTablesSql(prefix: string): string[] {
-  const { outbox, inbox, subscriptions } = messagingTableNames(prefix);
+  const { outbox, inbox, subscriptions, deadLetters } = messagingTableNames(prefix);
   return [
     `CREATE TABLE IF NOT EXISTS \`${outbox}\` (
       \`id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -76,10 +79,31 @@ export function createMessagingTablesSql(prefix: string): string[] {
       \`recorded_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
       PRIMARY KEY (\`message_type\`, \`endpoint\`)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    `CREATE TABLE IF NOT EXISTS \`${deadLetters}\` (
+      \`id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+      \`endpoint\` VARCHAR(191) NOT NULL,
+      \`message_id\` VARCHAR(191) NOT NULL,
+      \`message_type\` VARCHAR(255) NOT NULL,
+      \`envelope\` LONGTEXT NOT NULL,
+      \`envelope_bytes\` BIGINT UNSIGNED NOT NULL,
+      \`envelope_truncated\` TINYINT(1) NOT NULL DEFAULT 0,
+      \`unreadable\` TINYINT(1) NOT NULL DEFAULT 0,
+      \`headers\` TEXT NULL,
+      \`error\` TEXT NOT NULL,
+      \`stack\` TEXT NULL,
+      \`attempts\` INT UNSIGNED NOT NULL,
+      \`failed_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      PRIMARY KEY (\`id\`),
+      UNIQUE KEY \`ux_message\` (\`endpoint\`, \`message_id\`),
+      KEY \`ix_endpoint\` (\`endpoint\`, \`id\`),
+      KEY \`ix_failed_at\` (\`failed_at\`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
   ];
 }
 
 export function dropMessagingTablesSql(prefix: string): string[] {
-  const { outbox, inbox, subscriptions } = messagingTableNames(prefix);
-  return [subscriptions, inbox, outbox].map((table) => `DROP TABLE IF EXISTS \`${table}\``);
+  const { outbox, inbox, subscriptions, deadLetters } = messagingTableNames(prefix);
+  return [deadLetters, subscriptions, inbox, outbox].map(
+    (table) => `DROP TABLE IF EXISTS \`${table}\``,
+  );
 }

@@ -20,18 +20,21 @@ import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
 import { asError, shortText } from '../errors/thrown-text';
 import { untilAborted } from '../unit-of-work/until-aborted';
 import { settlesWithin } from '../relay/settles-within';
+import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import { parseEnvelope } from './envelope.parser';
 import { TolerantWorker, unreadableDataOf } from './tolerant-job';
 
 /**
  * Consumes this endpoint's queue. The job completes (is acknowledged) only when the pipeline has
  * committed and dispatched; a handler error fails the attempt and BullMQ retries with backoff; the
- * last failure, or bad input at once, leaves the job in the failed set: the dead letters.
+ * last failure, or bad input at once, makes the message a dead letter (see DeadLetterQueue).
  */
 @Injectable()
 export class EndpointWorker {
   private readonly logger = new Logger('ConsistentMessaging');
   private worker: Worker<MessageEnvelope, PipelineOutcome> | undefined;
+  /** Jobs whose dead letter an attempt of this process wrote, until BullMQ reports them failed. */
+  private readonly recorded = new Set<string>();
 
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
@@ -41,6 +44,7 @@ export class EndpointWorker {
     private readonly outputPipeline: IdempotentMessagePipeline,
     private readonly metrics: MessagingMetrics,
     private readonly inFlight: InFlightMessages,
+    private readonly deadLetters: DeadLetterQueue,
   ) {}
 
   /** Starts consuming; resolves once both of the worker's Redis connections are up. */
@@ -90,7 +94,44 @@ export class EndpointWorker {
     this.worker = undefined;
   }
 
+  /**
+   * One attempt. An attempt that fails for the last time writes its dead letter first, so that the
+   * message is never dropped from Redis before it is kept in the database; while that write
+   * fails (the database is down), the message comes back later, without using up attempts.
+   */
   private async process(
+    job: Job<MessageEnvelope, PipelineOutcome>,
+    token: string | undefined,
+  ): Promise<PipelineOutcome> {
+    try {
+      return await this.attempt(job, token);
+    } catch (error) {
+      if (error instanceof DelayedError || !isLastAttempt(job, error)) throw error;
+      return this.deadLetter(job, token, error as Error);
+    }
+  }
+
+  private async deadLetter(
+    job: Job<MessageEnvelope>,
+    token: string | undefined,
+    error: Error,
+  ): Promise<never> {
+    try {
+      await this.deadLetters.record(job, error, job.attemptsMade + 1);
+      this.recorded.add(String(job.id));
+    } catch (writeError) {
+      if (token === undefined) throw error;
+      const delay = Math.min(MAX_UNKNOWN_TYPE_DELAY_MS, this.backoffMs(job.attemptsStarted));
+      this.logger.warn(
+        `Dead letter ${shortText(String(job.id))} could not be written (${(writeError as Error).message}); the message comes back in ${delay} ms`,
+      );
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    }
+    throw error;
+  }
+
+  private async attempt(
     job: Job<MessageEnvelope, PipelineOutcome>,
     token: string | undefined,
   ): Promise<PipelineOutcome> {
@@ -165,6 +206,15 @@ export class EndpointWorker {
     if (!job) return;
     const final =
       error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    // Failed without an attempt of this process ending (stalled too often): kept now.
+    if (final && !this.recorded.delete(String(job.id)))
+      this.deadLetters
+        .record(job, error, job.attemptsMade)
+        .catch((writeError: Error) =>
+          this.logger.error(
+            `Dead letter ${shortText(String(job.id))} is only in BullMQ's failed set: ${writeError.message}`,
+          ),
+        );
     const what = `message ${shortText(String(job.id))} (${shortText(job.name)}) on "${this.options.endpoint}"`;
     this.metrics.increment(final ? 'deadLettered' : 'failedAttempts');
     if (final)
@@ -176,6 +226,11 @@ export class EndpointWorker {
         `Attempt ${job.attemptsMade} of ${what} failed, will retry: ${error.message}`,
       );
   }
+}
+
+/** Whether this failure leaves the job failed for good: no attempts left, or not retriable. */
+function isLastAttempt(job: Job, error: unknown): boolean {
+  return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /** Longest wait between two looks for a handler of a type this process does not have. */

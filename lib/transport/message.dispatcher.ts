@@ -7,6 +7,7 @@ import type { ResolvedMessagingOptions } from '../interfaces/consistent-messagin
 import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { endpointNameProblem, messageIdProblem } from '../messages/message-rules';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { jobOptionsOf } from './job-options';
 import { ProducerConnection } from './producer-connection';
 import { QueueRegistry } from './queue.registry';
 import { SubscriptionRegistry, type Subscribers } from './subscription.registry';
@@ -150,17 +151,13 @@ export class MessageDispatcher {
 
   private async add({ destination, message }: JobToAdd): Promise<void> {
     const policy = await this.subscriptions.retryPolicyOf(destination);
-    await this.queues.queueOf(destination).add(
-      message.type,
-      { id: message.id, type: message.type, payload: message.payload, headers: message.headers },
-      {
-        jobId: message.id,
-        attempts: policy.attempts,
-        backoff: policy.backoff,
-        removeOnComplete: this.options.keepCompletedJobs,
-        removeOnFail: false,
-      },
-    );
+    await this.queues
+      .queueOf(destination)
+      .add(
+        message.type,
+        { id: message.id, type: message.type, payload: message.payload, headers: message.headers },
+        jobOptionsOf(message.id, policy, this.options),
+      );
   }
 }
 

@@ -27,6 +27,7 @@ interface ApiBody {
   pending: number;
   lagMs: number;
   total: number;
+  code: string;
 }
 
 describe('admin controller', () => {
@@ -126,8 +127,16 @@ describe('admin controller', () => {
     ]) {
       const { status, json } = await call('GET', path);
       expect([path, status]).toEqual([path, 404]);
-      expect(json.message).toMatch(/nope/);
+      expect(json).toMatchObject({
+        code: 'MESSAGING_ADMIN_NOT_FOUND',
+        message: expect.stringMatching(/nope/),
+      });
     }
+    // An id from outside is quoted up to 120 characters, never copied whole.
+    const long = await call('GET', `dead-letters/${'x'.repeat(5000)}`);
+    expect(long.status).toBe(404);
+    expect(long.json.message).toMatch(/x{120}… \(5000 characters\)$/);
+    expect(long.json.message.length).toBeLessThan(200);
     expect((await call('POST', 'dead-letters/nope/retry')).status).toBe(404);
     expect((await call('DELETE', 'dead-letters/nope')).status).toBe(404);
     expect((await call('POST', 'outbox/redispatch', { messageIds: ['nope'] })).status).toBe(404);
@@ -175,8 +184,9 @@ describe('admin controller', () => {
     ];
     for (const [what, headers, body, reason] of refused) {
       const response = await post(headers, body);
-      const json = (await response.json()) as { message: string };
+      const json = (await response.json()) as { message: string; code: string };
       expect([what, response.status]).toEqual([what, 403]);
+      expect(json).toMatchObject({ code: 'MESSAGING_ADMIN_CROSS_SITE' });
       expect(json.message).toMatch(reason);
     }
     // Refused before the guard: without a token too, 403 not 401.
@@ -206,6 +216,8 @@ describe('admin controller', () => {
       ],
       ['GET', 'outbox?createdFrom=yesterday', undefined, /createdFrom: an ISO 8601 date/],
       ['GET', 'dead-letters?limit=1000', undefined, /limit/],
+      ['GET', 'dead-letters?before=x', undefined, /before/],
+      ['GET', `outbox?after=${'9'.repeat(3000)}`, undefined, /9{120}… \(3000 characters\)/],
       ['POST', 'outbox/redispatch', {}, /messageIds: a JSON array/],
       ['POST', 'outbox/redispatch', { messageIds: [1] }, /messageIds/],
       ['POST', 'outbox/redispatch', { messageIds: [] }, /messageIds/],
@@ -216,6 +228,7 @@ describe('admin controller', () => {
     for (const [method, path, body, message] of cases) {
       const { status, json } = await call(method, path, body);
       expect([path, status]).toEqual([path, 400]);
+      expect(json.code).toBe('MESSAGING_ADMIN_BAD_REQUEST');
       expect(json.message).toMatch(message);
     }
   });
@@ -304,26 +317,49 @@ describe('admin controller', () => {
       'a dead letter',
       async () => (await call('GET', 'dead-letters')).json.total === 1,
     );
-    expect((await call('POST', 'dead-letters/retry-all')).json).toEqual({ retried: 1 });
+    expect((await call('POST', 'dead-letters/retry-all')).json).toEqual({
+      retried: 1,
+      notRetriable: 0,
+    });
     await waitFor('the retried message', () => probe.handledFlaky.includes(third));
   });
 
-  it('answers 503, not 500, while Redis is unreachable', async () => {
+  it('answers 503 with a stable code and no internal text while Redis is unreachable', async () => {
+    await app.get(DataSource).query(
+      `INSERT INTO \`${prefix}dead_letters\` (endpoint, message_id, message_type, envelope,
+         envelope_bytes, error, attempts) VALUES ('admin', 'dl-redis-down', 'admin.Flaky', '{}', 2, 'x', 1)`,
+    );
     const connection = app.get(ProducerConnection);
     connection.client.disconnect();
     try {
-      const { status, json } = await call('GET', 'dead-letters');
-      expect(status).toBe(503);
-      expect(json).toMatchObject({
-        code: 'MESSAGING_ADMIN_UNAVAILABLE',
-        message: 'Messaging admin: the database or Redis did not answer; the cause is in the log',
+      const pending = await app.get(PingSender).ping('redis down');
+      const redispatch = await call('POST', 'outbox/redispatch', { messageIds: [pending] });
+      expect(redispatch).toMatchObject({
+        status: 503,
+        json: { code: 'MESSAGING_ADMIN_NOT_DISPATCHED', message: expect.stringContaining(pending) },
+      });
+      const retry = await call('POST', 'dead-letters/dl-redis-down/retry');
+      expect(retry).toMatchObject({
+        status: 503,
+        json: {
+          code: 'MESSAGING_ADMIN_UNAVAILABLE',
+          message: 'Messaging admin: the database or Redis did not answer; the cause is in the log',
+        },
       });
       // Nothing of the cause (host, port, driver text) reaches the client.
-      expect(JSON.stringify(json)).not.toMatch(/127\.0\.0\.1|6379|Connection|ECONNREFUSED/i);
+      for (const { json } of [redispatch, retry])
+        expect(JSON.stringify(json)).not.toMatch(
+          /127\.0\.0\.1|6379|Connection|ECONNREFUSED|ready/i,
+        );
+      // Dead letters are read from the database: listed while Redis is down.
+      expect((await call('GET', 'dead-letters')).json.items).toEqual([
+        expect.objectContaining({ jobId: 'dl-redis-down' }),
+      ]);
     } finally {
       await connection.client.connect().catch(() => undefined);
       await waitFor('Redis back', () => connection.client.status === 'ready');
     }
+    expect((await call('DELETE', 'dead-letters/dl-redis-down')).status).toBe(200);
   });
 
   it('serves the dashboard page', async () => {

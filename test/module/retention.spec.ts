@@ -53,6 +53,15 @@ describe('retention cleanup', () => {
     );
   }
 
+  async function deadLetterRow(tag: string, failedHoursAgo: number, endpoint = 'retention') {
+    await dataSource.query(
+      `INSERT INTO \`${prefix}dead_letters\` (endpoint, message_id, message_type, envelope,
+         envelope_bytes, error, attempts, failed_at)
+       VALUES (?, ?, ?, '{}', 2, 'failed', 1, NOW(3) - INTERVAL ? HOUR)`,
+      [endpoint, randomUUID(), tag, failedHoursAgo],
+    );
+  }
+
   const tagsOf = async (table: string, column: string) =>
     (
       (await dataSource.query(`SELECT ${column} AS tag FROM \`${prefix}${table}\``)) as {
@@ -62,25 +71,40 @@ describe('retention cleanup', () => {
       .map((row) => row.tag)
       .sort();
 
-  it('deletes old dispatched outbox rows and old inbox records in batches, keeps the rest', async () => {
-    // defaults: dispatched outbox rows kept 1 day, inbox records 7 days
+  it('deletes old dispatched outbox rows, old inbox records and old dead letters in batches, keeps the rest', async () => {
+    // defaults: dispatched outbox rows kept 1 day, inbox records 7 days, dead letters 14 days
     for (let i = 0; i < 5; i++) await outboxRow('old-dispatched', 72, 25);
     await outboxRow('recent-dispatched', 72, 23);
     await outboxRow('old-pending', 30 * 24, null);
     for (let i = 0; i < 3; i++) await inboxRow('old-processed', 7 * 24 + 1);
     await inboxRow('recent-processed', 7 * 24 - 1);
+    for (let i = 0; i < 2; i++) await deadLetterRow('old-dead', 14 * 24 + 1);
+    await deadLetterRow('recent-dead', 14 * 24 - 1);
+    await deadLetterRow('old-dead-of-another-endpoint', 14 * 24 + 1, 'another');
 
     const run = await app.get(RetentionCleaner).runOnce();
 
-    // batchSize 2: outbox 2 + 2 + 1 (3 statements), inbox 2 + 1 (2 statements)
-    expect(run).toEqual({ skipped: false, outboxDeleted: 5, inboxDeleted: 3, batches: 5 });
+    // batchSize 2: outbox 2 + 2 + 1 (3 statements), inbox 2 + 1 (2), dead letters 2 + 0 (2)
+    expect(run).toEqual({
+      skipped: false,
+      outboxDeleted: 5,
+      inboxDeleted: 3,
+      deadLettersDeleted: 2,
+      batches: 7,
+    });
     expect(await tagsOf('outbox', 'correlation_id')).toEqual(['old-pending', 'recent-dispatched']);
     expect(await tagsOf('inbox', 'message_type')).toEqual(['recent-processed']);
+    // Another endpoint's dead letters are its own retention's business.
+    expect(await tagsOf('dead_letters', 'message_type')).toEqual([
+      'old-dead-of-another-endpoint',
+      'recent-dead',
+    ]);
     expect(await app.get(RetentionCleaner).runOnce()).toEqual({
       skipped: false,
       outboxDeleted: 0,
       inboxDeleted: 0,
-      batches: 2,
+      deadLettersDeleted: 0,
+      batches: 3,
     });
   });
 
