@@ -6,6 +6,7 @@ export const SCENARIOS = [
   'memory',
   'batching',
   'joining',
+  'dead-letters',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 

@@ -6,6 +6,7 @@ import { performance } from 'perf_hooks';
 import { parseOptions, type BenchOptions, type ScenarioName } from './bench-options';
 import { backlogScenario } from './scenarios/backlog';
 import { batchingScenario } from './scenarios/batching';
+import { deadLettersScenario } from './scenarios/dead-letters';
 import { joiningScenario } from './scenarios/joining';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
@@ -34,6 +35,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   memory: memoryScenario,
   batching: batchingScenario,
   joining: joiningScenario,
+  'dead-letters': deadLettersScenario,
 };
 
 async function main(): Promise<void> {
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
 function report(results: ScenarioResult[], seconds: number): string {
   const tables = results.flatMap((result) => result.tables);
   const targets: PrintedTable = {
-    title: 'Targets (issue 6)',
+    title: 'Targets',
     columns: ['target', 'measured', 'result'],
     rows: results.flatMap((result) =>
       result.targets.map((target) => [target.target, target.measured, passFail(target.pass)]),

@@ -4,6 +4,7 @@ import type { QueryRunner } from 'typeorm';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { DeadLetterNotRetriableError } from '../errors/dead-letter-not-retriable.error';
 import { shortText } from '../errors/thrown-text';
+import { FaultInjector } from '../faults/fault-injector';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageEnvelope, MessageHeaders } from '../interfaces/message-envelope.interface';
 import { utf8Prefix } from '../messages/utf8-prefix';
@@ -41,10 +42,12 @@ export class DeadLetterQueue {
     private readonly store: DeadLetterStore,
     private readonly queues: QueueRegistry,
     private readonly transactions: AmbientTransactions,
+    private readonly faults: FaultInjector,
   ) {}
 
   /** Keeps a job that failed for the last time, after `attempts` attempts, because of `error`. */
   async record(job: Job<MessageEnvelope>, error: Error, attempts: number): Promise<void> {
+    await this.faults.at('beforeDeadLetter', { messageIds: [], incomingMessageId: String(job.id) });
     const unreadable = unreadableDataOf(job);
     const text = unreadable ? unreadable.raw : JSON.stringify(job.data ?? null);
     const bytes = Buffer.byteLength(text);

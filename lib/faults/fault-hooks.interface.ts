@@ -7,7 +7,8 @@ export type FaultPoint =
   | 'afterCommitBeforeDispatch'
   | 'afterPartialDispatch'
   | 'afterDispatchBeforeMark'
-  | 'afterMarkBeforeAck';
+  | 'afterMarkBeforeAck'
+  | 'beforeDeadLetter';
 
 export interface FaultContext {
   endpoint: string;

@@ -11,8 +11,12 @@ export function queuePrefixOf(prefix: string): string {
 }
 
 /** A BullMQ queue of one endpoint of a test file, to add and inspect jobs. Close it in afterAll. */
-export function openQueue<T = MessageEnvelope>(prefix: string, endpoint: string): Queue<T> {
-  return new Queue<T>(endpoint, { connection: redis, prefix: queuePrefixOf(prefix) });
+export function openQueue<T = MessageEnvelope>(
+  prefix: string,
+  endpoint: string,
+  connection: { host: string; port: number } = redis,
+): Queue<T> {
+  return new Queue<T>(endpoint, { connection, prefix: queuePrefixOf(prefix) });
 }
 
 /** The Redis key of a job's lock, as BullMQ names it. */
@@ -40,6 +44,8 @@ export interface DeliverOptions {
   jobId?: string;
   /** Attempts in all; default 3 with a fixed 100 ms backoff, as test endpoints announce. */
   attempts?: number;
+  /** Failed jobs BullMQ keeps, as the dispatcher sets it from `keepFailedJobs`; default all. */
+  removeOnFail?: number;
 }
 
 /** Adds a job carrying `data` with the options the dispatcher uses. */
@@ -62,7 +68,7 @@ export async function deliver<T>(
     attempts: options.attempts ?? 3,
     backoff: { type: 'fixed', delay: 100 },
     removeOnComplete: 1000,
-    removeOnFail: false,
+    removeOnFail: options.removeOnFail ?? false,
   });
 }
 

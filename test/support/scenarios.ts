@@ -20,13 +20,14 @@ export interface EndpointWithSink<T = MessageEnvelope> {
 export async function startEndpointWithSink<T = MessageEnvelope>(
   options: TestEndpointOptions,
   sinkEndpoint: string,
+  redis?: { host: string; port: number },
 ): Promise<EndpointWithSink<T>> {
   const app = await startEndpoint(options);
   return {
     app,
     dataSource: app.get(DataSource),
-    queue: openQueue<T>(options.prefix, options.endpoint),
-    sink: openQueue(options.prefix, sinkEndpoint),
+    queue: openQueue<T>(options.prefix, options.endpoint, redis),
+    sink: openQueue(options.prefix, sinkEndpoint, redis),
   };
 }
 
