@@ -28,6 +28,7 @@ interface ApiBody {
   lagMs: number;
   total: number;
   code: string;
+  preview: string;
 }
 
 describe('admin controller', () => {
@@ -322,6 +323,53 @@ describe('admin controller', () => {
       notRetriable: 0,
     });
     await waitFor('the retried message', () => probe.handledFlaky.includes(third));
+  });
+
+  it('lists large messages as summaries and cuts their details to maxPayloadBytes', async () => {
+    const blob = 'y'.repeat(3 * 1024 * 1024);
+    const payload = JSON.stringify({ blob });
+    const envelope = JSON.stringify({ id: 'dl-large', type: 'admin.Flaky', payload, headers: {} });
+    const db = app.get(DataSource);
+    await db.query(
+      `INSERT INTO \`${prefix}dead_letters\` (endpoint, message_id, message_type, envelope,
+         envelope_bytes, headers, error, attempts) VALUES ('admin', 'dl-large', 'admin.Flaky', ?, ?, '{}', ?, 1)`,
+      [envelope, Buffer.byteLength(envelope), `first line\n${'z'.repeat(3000)}`],
+    );
+    const messageId = randomUUID();
+    await db.query(
+      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
+         origin_endpoint, correlation_id, dispatched_at) VALUES (?, 'admin.Large', 'elsewhere', ?, '{}', 'admin', ?, NOW(3))`,
+      [messageId, payload, messageId],
+    );
+    try {
+      const list = await call('GET', 'dead-letters?limit=200');
+      expect(list.text.length).toBeLessThan(64 * 1024);
+      expect(list.json.items).toContainEqual(
+        expect.objectContaining({
+          jobId: 'dl-large',
+          error: 'first line',
+          size: Buffer.byteLength(envelope),
+        }),
+      );
+      const letter = await call('GET', 'dead-letters/dl-large');
+      expect(letter.json).toMatchObject({
+        envelope: null,
+        truncated: true,
+        error: expect.stringMatching(/^first line/),
+      });
+      expect(Buffer.byteLength(letter.json.preview)).toBeLessThanOrEqual(65536);
+      expect(letter.text.length).toBeLessThan(80 * 1024);
+      const row = await call('GET', `outbox/${messageId}`);
+      expect(row.json).toMatchObject({
+        payload: null,
+        truncated: true,
+        size: Buffer.byteLength(payload),
+      });
+      expect(Buffer.byteLength(row.json.preview)).toBeLessThanOrEqual(65536);
+      expect(row.text.length).toBeLessThan(80 * 1024);
+    } finally {
+      await db.query(`DELETE FROM \`${prefix}dead_letters\` WHERE message_id = 'dl-large'`);
+    }
   });
 
   it('answers 503 with a stable code and no internal text while Redis is unreachable', async () => {
