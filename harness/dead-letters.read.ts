@@ -1,25 +1,16 @@
-import type { Queue } from 'bullmq';
-import type Redis from 'ioredis';
-import type { MessageEnvelope } from '../lib';
+import type { MysqlAdmin } from './mysql.admin';
 
-/** A job in a queue's failed set (a dead letter) and why it failed. */
-export interface FailedJob {
+/** A dead letter of one endpoint (its queue) and why it failed. */
+export interface DeadLetterRow {
   queue: string;
   id: string;
   reason: string;
 }
 
-/** The failed set read raw: BullMQ's own getters would throw on a job whose data is not JSON. */
-export async function readFailedJobs(
-  redis: Redis,
-  queue: Queue<MessageEnvelope>,
-): Promise<FailedJob[]> {
-  const ids = await redis.zrange(queue.toKey('failed'), 0, -1);
-  return Promise.all(
-    ids.map(async (id) => ({
-      queue: queue.name,
-      id,
-      reason: (await redis.hget(queue.toKey(id), 'failedReason')) ?? '',
-    })),
+/** Every endpoint's dead letters, from the dead-letter table: a Redis data loss can't take them. */
+export async function readDeadLetters(mysql: MysqlAdmin, prefix: string): Promise<DeadLetterRow[]> {
+  return mysql.query<DeadLetterRow>(
+    `SELECT endpoint AS queue, message_id AS id, LEFT(error, 300) AS reason
+     FROM \`${prefix}dead_letters\``,
   );
 }

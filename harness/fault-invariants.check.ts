@@ -1,7 +1,4 @@
-import type { Queue } from 'bullmq';
-import type Redis from 'ioredis';
-import type { MessageEnvelope } from '../lib';
-import { readFailedJobs } from './dead-letters.read';
+import { readDeadLetters } from './dead-letters.read';
 import type { FaultRecord } from './faults/fault.record';
 import type { InvariantResult } from './invariants.check';
 import type { MysqlAdmin } from './mysql.admin';
@@ -51,18 +48,17 @@ export async function badRowsFlagged(
 }
 
 /**
- * The dead letters are the garbage jobs and nothing else, each failed with its parse error. A
- * garbage job written shortly before a Redis data loss may be gone with it.
+ * The dead letters are the garbage jobs and nothing else, each failed with its parse error, read
+ * from the dead-letter table, so those written before a Redis data loss count too. A garbage job
+ * written shortly before a data loss may be gone with it before it was read.
  */
 export async function deadLettersAreGarbage(
-  redis: Redis,
-  queues: Queue<MessageEnvelope>[],
+  mysql: MysqlAdmin,
+  prefix: string,
   record: FaultRecord,
 ): Promise<InvariantResult> {
-  const now = (await Promise.all(queues.map((queue) => readFailedJobs(redis, queue)))).flat();
-  // Those wiped by a data loss count as well; the later entry of a job wins.
-  const failed = [...record.deadLettersAtLoss, ...now];
-  const byKey = new Map(failed.map((job) => [`${job.queue}/${job.id}`, job]));
+  const rows = await readDeadLetters(mysql, prefix);
+  const byKey = new Map(rows.map((row) => [`${row.queue}/${row.id}`, row]));
   const garbage = new Set(record.garbageJobs.map((job) => `${job.queue}/${job.id}`));
   const offenders: string[] = [];
   let lost = 0;
@@ -73,12 +69,12 @@ export async function deadLettersAreGarbage(
     else if (!/JSON/i.test(dead.reason))
       offenders.push(`${job.queue}/${job.id} (garbage) failed with "${dead.reason.slice(0, 120)}"`);
   }
-  for (const [key, job] of byKey)
-    if (!garbage.has(key)) offenders.push(`${key} dead-lettered: ${job.reason.slice(0, 160)}`);
+  for (const [key, row] of byKey)
+    if (!garbage.has(key)) offenders.push(`${key} dead-lettered: ${row.reason.slice(0, 160)}`);
   return verdict(
     'dead letters are exactly the garbage jobs, each with its parse error',
     offenders,
-    `${byKey.size} dead letter(s) (${record.deadLettersAtLoss.length} seen before data losses), ` +
+    `${byKey.size} dead letter(s) (kept across ${record.dataLosses.length} Redis data loss(es)), ` +
       `${record.garbageJobs.length} garbage job(s) injected, ${lost} lost with Redis data`,
   );
 }

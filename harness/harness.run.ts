@@ -115,8 +115,6 @@ export async function runHarness(
     const invariants = await checkInvariants({
       mysql,
       prefix,
-      queues: Object.values(queues),
-      redis,
       outcomes,
       quiescence: busy,
       record,

@@ -1,6 +1,3 @@
-import type { Queue } from 'bullmq';
-import type Redis from 'ioredis';
-import type { MessageEnvelope } from '../lib';
 import { failsAtStart } from './chain.keys';
 import {
   badRowsFlagged,
@@ -45,9 +42,6 @@ function result(name: string, offenders: string[], total: number, what: string):
 export interface InvariantInputs {
   mysql: MysqlAdmin;
   prefix: string;
-  queues: Queue<MessageEnvelope>[];
-  /** The harness's admin connection to the run's Redis. */
-  redis: Redis;
   outcomes: Map<string, StartOutcome>;
   /** What was still busy when the wait for quiescence gave up, if it did. */
   quiescence: string | undefined;
@@ -57,7 +51,7 @@ export interface InvariantInputs {
 
 /** Checks the chain's invariants by counting rows once the system is quiet. */
 export async function checkInvariants(inputs: InvariantInputs): Promise<InvariantResult[]> {
-  const { mysql, prefix, queues, redis, outcomes, quiescence, record, calls } = inputs;
+  const { mysql, prefix, outcomes, quiescence, record, calls } = inputs;
   const [a, b, c] = await Promise.all(
     ['a_change', 'b_step', 'c_step'].map((table) => countsByKey(mysql, `${prefix}${table}`)),
   );
@@ -125,7 +119,7 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
       detail: `${pending} pending`,
     },
     await badRowsFlagged(mysql, prefix, record),
-    await deadLettersAreGarbage(redis, queues, record),
+    await deadLettersAreGarbage(mysql, prefix, record),
     outboxCallsBounded(calls, record),
     noDeadlockVictims(calls, record),
   ];

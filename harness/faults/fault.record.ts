@@ -1,4 +1,3 @@
-import type { FailedJob } from '../dead-letters.read';
 
 /** A garbage job written into a queue, and when. */
 export interface GarbageJob {
@@ -12,15 +11,13 @@ const DEAD_LETTER_GRACE_MS = 20_000;
 
 /**
  * What the faults did that the invariants need afterwards: which bad rows and garbage jobs exist,
- * when Redis lost its data (and the dead letters it had then), when it was paused.
+ * when Redis lost its data, when it was paused.
  */
 export class FaultRecord {
   /** When the fault phase began: the verbose log's `+N s` count from here. */
   phaseStartMs = Date.now();
   /** Times (ms) at which Redis lost its data. */
   readonly dataLosses: number[] = [];
-  /** The dead letters Redis held just before each data loss. */
-  readonly deadLettersAtLoss: FailedJob[] = [];
   /** CLIENT PAUSE windows on the harness's clock. */
   readonly pauses: { fromMs: number; untilMs: number }[] = [];
   /** Message ids of the outbox rows no relay can dispatch. */

@@ -1,5 +1,4 @@
 import { redispatchOutboxSince } from '../../lib';
-import { readFailedJobs } from '../dead-letters.read';
 import type { Fault } from './fault.interface';
 
 /** How far back the operator re-dispatches: what was dispatched earlier has long been handled. */
@@ -9,13 +8,11 @@ const REDISPATCH_WINDOW_MS = 60_000;
  * Restarts the run's Redis without its data (AOF and RDB deleted): queued jobs, kept jobs, dead
  * letters and subscriptions are gone. Then the operator's disaster recovery: every outbox row
  * dispatched since a minute before the loss goes back to pending, for the sweepers to dispatch
- * again; the receivers' inboxes drop what they had handled already. The dead letters are noted
- * first, for the invariants: the loss wipes them too.
+ * again; the receivers' inboxes drop what they had handled already. Dead letters are kept in the
+ * database, so the invariants still see those written before the loss.
  */
 export const redisDataLoss: Fault = async (target) => {
-  const { redisServer, dataSource, prefix, startedAt, record, redis, queues } = target;
-  for (const queue of Object.values(queues))
-    record.deadLettersAtLoss.push(...(await readFailedJobs(redis, queue)));
+  const { redisServer, dataSource, prefix, startedAt, record } = target;
   const lostAt = Date.now();
   record.dataLosses.push(lostAt);
   await redisServer.restartEmpty();

@@ -16,9 +16,15 @@ export function asError(thrown: unknown): Error {
 /** Longest text from outside (a type name, an error message) copied into errors and logs. */
 export const MAX_QUOTED_LENGTH = 120;
 
-/** `text`, cut to `MAX_QUOTED_LENGTH` characters with a note of the full length. */
-export function shortText(text: string): string {
-  return text.length <= MAX_QUOTED_LENGTH
-    ? text
-    : `${text.slice(0, MAX_QUOTED_LENGTH)}… (${text.length} characters)`;
+/** Longest error text (a handler's error message, say) copied into a log line. */
+export const MAX_LOGGED_ERROR_LENGTH = 500;
+
+/** `text`, cut to `max` characters with a note of the full length. */
+export function shortText(text: string, max = MAX_QUOTED_LENGTH): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
+/** An error's message as a log line quotes it: at most MAX_LOGGED_ERROR_LENGTH characters. */
+export function loggedError(error: Error): string {
+  return shortText(error.message, MAX_LOGGED_ERROR_LENGTH);
 }

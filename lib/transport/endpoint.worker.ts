@@ -17,7 +17,7 @@ import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeli
 import type { IncomingMessage } from '../pipeline/incoming-message.interface';
 import { MessageBatcher } from '../pipeline/message.batcher';
 import { OutputLayerPublishError } from '../errors/output-layer-publish.error';
-import { asError, shortText } from '../errors/thrown-text';
+import { asError, loggedError, shortText } from '../errors/thrown-text';
 import { untilAborted } from '../unit-of-work/until-aborted';
 import { settlesWithin } from '../relay/settles-within';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
@@ -123,7 +123,7 @@ export class EndpointWorker {
       if (token === undefined) throw error;
       const delay = Math.min(MAX_UNKNOWN_TYPE_DELAY_MS, this.backoffMs(job.attemptsStarted));
       this.logger.warn(
-        `Dead letter ${shortText(String(job.id))} could not be written (${(writeError as Error).message}); the message comes back in ${delay} ms`,
+        `Dead letter ${shortText(String(job.id))} could not be written (${loggedError(writeError as Error)}); the message comes back in ${delay} ms`,
       );
       await job.moveToDelayed(Date.now() + delay, token);
       throw new DelayedError();
@@ -212,18 +212,18 @@ export class EndpointWorker {
         .record(job, error, job.attemptsMade)
         .catch((writeError: Error) =>
           this.logger.error(
-            `Dead letter ${shortText(String(job.id))} is only in BullMQ's failed set: ${writeError.message}`,
+            `Dead letter ${shortText(String(job.id))} is only in BullMQ's failed set: ${loggedError(writeError)}`,
           ),
         );
     const what = `message ${shortText(String(job.id))} (${shortText(job.name)}) on "${this.options.endpoint}"`;
     this.metrics.increment(final ? 'deadLettered' : 'failedAttempts');
     if (final)
       this.logger.error(
-        `Dead letter: ${what} after ${job.attemptsMade} attempt(s): ${error.message}`,
+        `Dead letter: ${what} after ${job.attemptsMade} attempt(s): ${loggedError(error)}`,
       );
     else
       this.logger.warn(
-        `Attempt ${job.attemptsMade} of ${what} failed, will retry: ${error.message}`,
+        `Attempt ${job.attemptsMade} of ${what} failed, will retry: ${loggedError(error)}`,
       );
   }
 }

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { DeadLetterNotRetriableError, DeadLetterQueue, type MessageEnvelope } from '../../lib';
@@ -8,6 +8,7 @@ import {
   G10_SINK,
   g10Calls,
   g10Failing,
+  g10FailingLoudly,
   NobodyHandlesThis,
   Reserve,
 } from '../fixtures/g10-inventory';
@@ -61,6 +62,7 @@ describe('G10 durable dead letters', () => {
 
   afterAll(async () => {
     g10Failing.clear();
+    g10FailingLoudly.clear();
     try {
       await closeAndCleanUp(prefix, [queue, sink], [app]);
     } finally {
@@ -191,6 +193,33 @@ describe('G10 durable dead letters', () => {
       expect(await deadLetters.get(big.id)).toBeDefined();
     }
   }, 120000);
+
+  it('cuts a long error text in its log lines and keeps its first 4000 characters', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const warnings = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const poison = envelopeOf(new Reserve('sku-loud'));
+      g10FailingLoudly.add('sku-loud');
+      await deliver(queue, poison, { attempts });
+      await waitFor('the dead letter', isDeadLetter(poison.id));
+      const letter = await deadLetters.get(poison.id);
+      expect(letter?.error).toHaveLength(4000);
+      expect((await deadLetters.list()).find((one) => one.jobId === poison.id)?.error).toHaveLength(
+        201,
+      );
+      const lines = [...errors.mock.calls, ...warnings.mock.calls]
+        .map(([text]) => String(text))
+        .filter((text) => text.includes(poison.id));
+      expect(lines.length).toBeGreaterThanOrEqual(attempts);
+      for (const line of lines) {
+        expect(line.length).toBeLessThan(800);
+        expect(line).toMatch(/… \(\d+ characters\)/);
+      }
+    } finally {
+      errors.mockRestore();
+      warnings.mockRestore();
+    }
+  });
 
   it('refuses to retry a dead letter whose stored data is not JSON once BullMQ dropped its job', async () => {
     await queue.add('g10.Reserve', {}, { jobId: 'garbage-d', delay: 1000, attempts });

@@ -80,6 +80,7 @@ describe('module setup', () => {
       ConsistentMessagingModule.forRoot({ ...options, createTables: true }),
     );
     await created.get(DataSource).query(`DROP TABLE \`${prefix}subscriptions\``);
+    await created.get(DataSource).query(`DROP TABLE \`${prefix}dead_letters\``);
     await created
       .get(DataSource)
       .query(`ALTER TABLE \`${prefix}outbox\` DROP COLUMN dispatch_error`);
@@ -88,7 +89,7 @@ describe('module setup', () => {
     await expect(refused).rejects.toThrow(MissingMessagingTablesError);
     await expect(refused).rejects.toThrow(
       new RegExp(
-        `CREATE TABLE IF NOT EXISTS \`${prefix}subscriptions\`[^]*ALTER TABLE \`${prefix}outbox\` ADD COLUMN \`dispatch_error\``,
+        `CREATE TABLE IF NOT EXISTS \`${prefix}subscriptions\`[^]*CREATE TABLE IF NOT EXISTS \`${prefix}dead_letters\`[^]*ALTER TABLE \`${prefix}outbox\` ADD COLUMN \`dispatch_error\``,
       ),
     );
     await expect(refused).rejects.not.toThrow(/missing\. Run the migration/);
@@ -125,6 +126,7 @@ describe('module setup', () => {
           [`${asyncPrefix}%`],
         );
       expect(tables.map((table) => table.name).sort()).toEqual([
+        `${asyncPrefix}dead_letters`,
         `${asyncPrefix}inbox`,
         `${asyncPrefix}outbox`,
         `${asyncPrefix}subscriptions`,
