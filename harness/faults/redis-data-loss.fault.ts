@@ -1,5 +1,9 @@
 import { redispatchOutboxSince } from '../../lib';
 import type { Fault } from './fault.interface';
+import { setTimeout as sleep } from 'timers/promises';
+
+/** Longer than any dispatch in flight at the loss takes to mark its rows (relay.dispatchWaitMs). */
+const IN_FLIGHT_MARKS_MS = 2000;
 
 /** How far back the operator re-dispatches: what was dispatched earlier has long been handled. */
 const REDISPATCH_WINDOW_MS = 60_000;
@@ -16,6 +20,9 @@ export const redisDataLoss: Fault = async (target) => {
   const lostAt = Date.now();
   record.dataLosses.push(lostAt);
   await redisServer.restartEmpty();
+  // As an operator would: later than the dispatches in flight at the loss, which mark their rows
+  // dispatched only after their jobs reached the old Redis.
+  await sleep(IN_FLIGHT_MARKS_MS);
   const since = new Date(Math.max(lostAt - REDISPATCH_WINDOW_MS, startedAt));
   const reset = await redispatchOutboxSince(dataSource, { tablePrefix: prefix, since });
   const back = ((lostAt - since.getTime()) / 1000).toFixed(0);
