@@ -17,7 +17,7 @@ export interface Snapshot {
   undispatched: number;
   /** Jobs waiting, delayed or being handled, in every endpoint's queue. */
   inFlight: number;
-  /** Jobs that failed every attempt. */
+  /** Messages given up on: rows of the three services' dead-letter tables. */
   deadLetters: number;
 }
 
@@ -43,7 +43,7 @@ export class SampleInspector {
   }
 
   async snapshot(): Promise<Snapshot> {
-    const [orders, payments, shipments, invoiceFiles, messages, undispatched, counts] =
+    const [orders, payments, shipments, invoiceFiles, messages, undispatched, deadLetters, counts] =
       await Promise.all([
         this.query<Snapshot['orders'][number]>(
           `SELECT id, cartId, status, paymentId FROM ${tablePrefix('orders')}orders`,
@@ -59,7 +59,15 @@ export class SampleInspector {
           outboxSelect(`message_type AS type, ${jsonField('orderId')}, ${jsonField('paymentId')}`),
         ),
         this.query<{ n: string }>(outboxSelect('COUNT(*) AS n', 'WHERE dispatched_at IS NULL')),
-        Promise.all(this.queues.map((queue) => queue.getJobCounts(...jobStates, 'failed'))),
+        this.query<{ n: string }>(
+          services
+            .map(
+              (service) =>
+                `SELECT COUNT(*) AS n FROM ${messagingTableNames(tablePrefix(service)).deadLetters}`,
+            )
+            .join(' UNION ALL '),
+        ),
+        Promise.all(this.queues.map((queue) => queue.getJobCounts(...jobStates))),
       ]);
     const sum = (pick: (count: Record<string, number>) => number) =>
       counts.reduce((total, count) => total + pick(count), 0);
@@ -71,7 +79,7 @@ export class SampleInspector {
       messages,
       undispatched: undispatched.reduce((n, row) => n + Number(row.n), 0),
       inFlight: sum((count) => jobStates.reduce((n, state) => n + count[state], 0)),
-      deadLetters: sum((count) => count.failed),
+      deadLetters: deadLetters.reduce((n, row) => n + Number(row.n), 0),
     };
   }
 
