@@ -234,6 +234,47 @@ describe('admin controller', () => {
     }
   });
 
+  it('treats SQL, forged cursors and path tricks in its input as plain values', async () => {
+    const before = (await call('GET', 'outbox/stats')).json;
+    for (const injected of ["' OR '1'='1", "x' UNION SELECT 1 -- ", '1; DROP TABLE x']) {
+      const value = encodeURIComponent(injected);
+      for (const filter of ['type', 'correlationId']) {
+        const { status, json } = await call('GET', `outbox?${filter}=${value}`);
+        expect([filter, injected, status, json.items]).toEqual([filter, injected, 200, []]);
+      }
+      for (const path of ['outbox', 'dead-letters', 'conversations', 'inbox'])
+        expect((await call('GET', `${path}/${value}`)).status).toBe(404);
+    }
+    expect((await call('GET', 'outbox/stats')).json).toMatchObject({
+      pending: before.pending,
+    });
+    // Cursors past the end, or not integers.
+    expect((await call('GET', `outbox?after=${Number.MAX_SAFE_INTEGER}`)).json).toMatchObject({
+      items: [],
+      next: null,
+    });
+    expect((await call('GET', 'dead-letters?before=1')).json).toMatchObject({
+      items: [],
+      next: null,
+    });
+    for (const cursor of ['1e3', '0x10', '1.5', '-1', `${Number.MAX_SAFE_INTEGER}0`])
+      expect((await call('GET', `outbox?after=${cursor}`)).status).toBe(400);
+    // Encoded dot segments don't climb out of the unguarded dashboard routes to guarded data.
+    for (const path of [
+      'ui/%2e%2e/outbox/stats',
+      'ui/..%2foutbox%2fstats',
+      'ui%2f..%2foutbox/stats',
+      'dashboard.js/%2e%2e/outbox/stats',
+    ]) {
+      const { status, text } = await call('GET', path, undefined, '');
+      expect({ path, refused: [401, 404].includes(status), data: /pending/.test(text) }).toEqual({
+        path,
+        refused: true,
+        data: false,
+      });
+    }
+  });
+
   it('lists with filters and keyset pagination, counts, lag and re-dispatch', async () => {
     const older = await insertPending('elsewhere', 20);
     const old = await insertPending('elsewhere', 10);

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { tmpdir } from 'os';
+import { DataSource } from 'typeorm';
 import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, AdminProbe, PingSender } from '../fixtures/admin.fixtures';
@@ -70,5 +71,26 @@ describe('dashboard in a browser', () => {
     await waitFor('the retried message to be handled', () => probe.handledFlaky.includes(flakyId));
     await row.waitFor({ state: 'detached', timeout: 15000 });
     await page.waitForSelector('[data-stat="dead letters"] b:text("0")');
+  });
+
+  it('shows markup in message types, ids and errors as text: nothing of it runs (XSS)', async () => {
+    const markup = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+    await app.get(DataSource).query(
+      `INSERT INTO \`${prefix}dead_letters\` (endpoint, message_id, message_type, envelope,
+         envelope_bytes, error, attempts) VALUES ('admin', ?, ?, '{}', 2, ?, 1)`,
+      [`id-${markup}`.slice(0, 191), markup, `failed: ${markup}`],
+    );
+    try {
+      await page.reload();
+      await page.fill('#token', ADMIN_TOKEN);
+      await page.dispatchEvent('#token', 'change');
+      const row = page.locator('#dead-letters tbody tr', { hasText: 'failed: <img' });
+      await row.waitFor({ timeout: 15000 });
+      expect(await row.textContent()).toContain(markup);
+      expect(await page.locator('#dead-letters img').count()).toBe(0);
+      expect(await page.evaluate('window.__xss')).toBeUndefined();
+    } finally {
+      await app.get(DataSource).query(`DELETE FROM \`${prefix}dead_letters\``);
+    }
   });
 });
