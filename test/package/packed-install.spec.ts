@@ -12,7 +12,7 @@ import { cleanUp, uniquePrefix } from '../support/test-endpoint';
  * and check that its typings type-check under strict from the package root and that the app runs
  * one message through the real MySQL and Redis.
  *
- * Uses the built dist/ (CI builds before testing; built here only when missing). The app's
+ * `npm pack` builds dist/ through the prepare script, as it does in a fresh clone. The app's
  * dependencies are installed at the versions in this project's node_modules, --prefer-offline, so
  * the npm cache serves them. KEEP_CONSUMER_APP=1 keeps the temporary directory for a look.
  */
@@ -161,18 +161,13 @@ describe('the packed package in a separate Nest 11 app', () => {
     workDir = mkdtempSync(join(tmpdir(), 'cm-packed-install-'));
     appDir = join(workDir, 'app');
 
-    if (
-      !existsSync(join(ROOT, 'dist', 'index.js')) ||
-      !existsSync(join(ROOT, 'dist', 'index.d.ts'))
-    ) {
-      await mustSucceed('npm run build', 'npm', ['run', 'build'], ROOT, 120_000);
-    }
+    // `npm pack` builds dist/ afresh itself (the prepare script), as from a fresh clone.
     const pack = await mustSucceed(
       'npm pack',
       'npm',
       ['pack', '--json', '--pack-destination', workDir],
       ROOT,
-      60_000,
+      180_000,
     );
     // npm prints the JSON array last; lifecycle scripts may print before it.
     const json = pack.stdout.slice(pack.stdout.search(/^\[/m));
