@@ -1,5 +1,7 @@
 export const CONSISTENT_MESSAGING_OPTIONS = Symbol('CONSISTENT_MESSAGING_OPTIONS');
 export const MESSAGING_DATA_SOURCE = Symbol('CONSISTENT_MESSAGING_DATA_SOURCE');
+/** The module extras as given when the module was defined (`forRoot`, or beside `useFactory`). */
+export const MESSAGING_MODULE_EXTRAS = Symbol('CONSISTENT_MESSAGING_MODULE_EXTRAS');
 
 export const CONSISTENT_HANDLER_METADATA = 'consistent-messaging:consistent-handler';
 export const OUTBOX_METADATA = 'consistent-messaging:outbox';

@@ -6,7 +6,7 @@ import { resolveAdminOptions } from './admin/admin-options';
 import { AdminOutboxQuery } from './admin/admin-outbox.query';
 import { createAdminControllers } from './admin/admin.controller';
 import { MessagingAdminService } from './admin/messaging-admin.service';
-import { MESSAGING_DATA_SOURCE } from './consistent-messaging.constants';
+import { MESSAGING_DATA_SOURCE, MESSAGING_MODULE_EXTRAS } from './consistent-messaging.constants';
 import type { ConsistentMessagingModuleOptions } from './interfaces/consistent-messaging-options.interface';
 
 /** Options read when the module is defined, so they can pick providers. */
@@ -36,6 +36,7 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
         providers: [
           ...(definition.providers ?? []),
           { provide: MESSAGING_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+          { provide: MESSAGING_MODULE_EXTRAS, useValue: extras },
           ...(admin ? [AdminOutboxQuery, AdminInboxQuery, MessagingAdminService] : []),
         ],
       };

@@ -4,10 +4,12 @@ import type { DataSource } from 'typeorm';
 import {
   CONSISTENT_MESSAGING_OPTIONS,
   MESSAGING_DATA_SOURCE,
+  MESSAGING_MODULE_EXTRAS,
 } from './consistent-messaging.constants';
 import { ConsistentMessagingLifecycle } from './consistent-messaging.lifecycle';
 import {
   ConfigurableModuleClass,
+  type ConsistentMessagingExtras,
   MODULE_OPTIONS_TOKEN,
 } from './consistent-messaging.module-definition';
 import { resolveMessagingOptions } from './consistent-messaging.options';
@@ -56,9 +58,12 @@ import { InFlightMessages } from './metrics/in-flight-messages';
   providers: [
     {
       provide: CONSISTENT_MESSAGING_OPTIONS,
-      useFactory: (options: ConsistentMessagingModuleOptions, dataSource: DataSource) =>
-        resolveMessagingOptions(options, connectionPoolOf(dataSource)),
-      inject: [MODULE_OPTIONS_TOKEN, MESSAGING_DATA_SOURCE],
+      useFactory: (
+        options: ConsistentMessagingModuleOptions,
+        dataSource: DataSource,
+        extras: ConsistentMessagingExtras,
+      ) => resolveMessagingOptions(options, connectionPoolOf(dataSource), extras),
+      inject: [MODULE_OPTIONS_TOKEN, MESSAGING_DATA_SOURCE, MESSAGING_MODULE_EXTRAS],
     },
     FaultInjector,
     MessagingTablesChecker,

@@ -22,6 +22,7 @@ const CONNECTIONS_KEPT_FOR_THE_RELAY = 2;
 export function resolveMessagingOptions(
   options: ConsistentMessagingModuleOptions | undefined,
   pool?: ConnectionPool,
+  extras?: Partial<Record<keyof typeof MODULE_EXTRAS, unknown>>,
 ): ResolvedMessagingOptions {
   const given = options ?? ({} as ConsistentMessagingModuleOptions);
   const resolved: ResolvedMessagingOptions = {
@@ -64,6 +65,7 @@ export function resolveMessagingOptions(
   };
   const problems = [
     ...unknownOptions(given, resolved),
+    ...misplacedExtras(given, extras),
     ...findProblems(resolved),
     ...poolProblems(resolved, pool),
   ];
@@ -168,6 +170,24 @@ function unknownOptions(
   check(given.retention, resolved.retention, 'retention.');
   check(given.retry, resolved.retry, 'retry.');
   return problems;
+}
+
+/**
+ * Extras are read when the module is defined: returned by a `forRootAsync` factory they would be
+ * ignored (an admin that silently stays off). With `forRoot` they are the same values.
+ */
+function misplacedExtras(
+  given: ConsistentMessagingModuleOptions,
+  extras: Partial<Record<keyof typeof MODULE_EXTRAS, unknown>> | undefined,
+): string[] {
+  if (!extras) return [];
+  return (Object.keys(MODULE_EXTRAS) as (keyof typeof MODULE_EXTRAS)[])
+    .filter((key) => key in given && (given as unknown as Record<string, unknown>)[key] !== extras[key])
+    .map(
+      (key) =>
+        `${key}: read when the module is defined, so a forRootAsync factory can't set it: ` +
+        `give it beside useFactory, ConsistentMessagingModule.forRootAsync({ ${key}: …, useFactory })`,
+    );
 }
 
 /** "; did you mean x?" for a known name at most two edits away, else "". */

@@ -62,11 +62,7 @@ export { ConcurrentTransactionsError } from './errors/concurrent-transactions.er
 export { InvalidMessageError } from './errors/invalid-message.error';
 export { SubscriptionsUnknownError } from './errors/subscriptions-unknown.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
-export {
-  AdminErrorCode,
-  type AdminErrorBody,
-  type AdminErrorCodeValue,
-} from './admin/admin-error';
+export { AdminErrorCode, type AdminErrorBody, type AdminErrorCodeValue } from './admin/admin-error';
 export {
   MessagingAdminService,
   type OutboxPage,

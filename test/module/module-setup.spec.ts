@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import {
   ConsistentHandler,
   ConsistentMessagingModule,
+  InvalidMessagingOptionsError,
   MessageContext,
   MissingMessagingTablesError,
 } from '../../lib';
@@ -29,8 +30,18 @@ class MessagingConfig {
 @Module({ providers: [MessagingConfig], exports: [MessagingConfig] })
 class ConfigModule {}
 
+/** Data sources of apps that failed while compiling: nothing else would close them. */
+const opened: DataSource[] = [];
+
 const typeOrm = (prefix: string) =>
-  TypeOrmModule.forRoot({ type: 'mysql', ...db, entityPrefix: prefix });
+  TypeOrmModule.forRootAsync({
+    useFactory: () => ({ type: 'mysql' as const, ...db, entityPrefix: prefix }),
+    dataSourceFactory: async (options) => {
+      const dataSource = await new DataSource(options!).initialize();
+      opened.push(dataSource);
+      return dataSource;
+    },
+  });
 
 async function boot(
   prefix: string,
@@ -41,7 +52,12 @@ async function boot(
     providers: [PingHandler],
   })
     .setLogger({ log: () => undefined, error: () => undefined, warn: () => undefined })
-    .compile();
+    .compile()
+    .catch(async (error: unknown) => {
+      await Promise.all(opened.splice(0).map((dataSource) => dataSource.destroy()));
+      throw error;
+    });
+  opened.length = 0;
   const app = moduleRef.createNestApplication({ logger: false });
   try {
     return await app.init();
@@ -101,6 +117,43 @@ describe('module setup', () => {
     await expect(
       boot(prefix, ConsistentMessagingModule.forRoot(options)).then((app) => app.close()),
     ).resolves.toBeUndefined();
+  });
+
+  it("refuses what a forRootAsync factory returns that would be ignored: unknown keys and the module's extras", async () => {
+    const refused = boot(
+      prefix,
+      ConsistentMessagingModule.forRootAsync({
+        useFactory: () => ({
+          endpoint: 'setup',
+          redis,
+          tablePrefix: prefix,
+          queuePrefix: prefix.slice(0, -1),
+          createTables: true,
+          concurrensy: 4,
+          admin: { enabled: true, allowUnguarded: true },
+        }),
+      }),
+    );
+    await expect(refused).rejects.toThrow(InvalidMessagingOptionsError);
+    await expect(refused).rejects.toThrow(/concurrensy: not an option; did you mean concurrency\?/);
+    await expect(refused).rejects.toThrow(
+      /admin: read when the module is defined, so a forRootAsync factory can't set it: give it beside useFactory/,
+    );
+    // Beside useFactory, and in forRoot, it is where it belongs.
+    const app = await boot(
+      prefix,
+      ConsistentMessagingModule.forRootAsync({
+        admin: { enabled: true, allowUnguarded: true },
+        useFactory: () => ({
+          endpoint: 'setup',
+          redis,
+          tablePrefix: prefix,
+          queuePrefix: prefix.slice(0, -1),
+          createTables: true,
+        }),
+      }),
+    );
+    await app.close();
   });
 
   it('takes its options from forRootAsync with injected dependencies', async () => {
