@@ -182,7 +182,9 @@ function misplacedExtras(
 ): string[] {
   if (!extras) return [];
   return (Object.keys(MODULE_EXTRAS) as (keyof typeof MODULE_EXTRAS)[])
-    .filter((key) => key in given && (given as unknown as Record<string, unknown>)[key] !== extras[key])
+    .filter(
+      (key) => key in given && (given as unknown as Record<string, unknown>)[key] !== extras[key],
+    )
     .map(
       (key) =>
         `${key}: read when the module is defined, so a forRootAsync factory can't set it: ` +

@@ -12,21 +12,15 @@ import { shortText, thrownText } from '../errors/thrown-text';
 import { AdminErrorCode, adminError } from './admin-error';
 
 /**
- * Every admin response carries `X-Content-Type-Options: nosniff`. The admin's own HTTP errors
- * pass through (each with its code, see AdminErrorCode); anything else (database or Redis unreachable) becomes a 503 with a stable
- * `code` and a short message, its cause logged, instead of an opaque 500. Works on Express and
- * Fastify.
+ * The admin's own HTTP errors pass through (each with its code, see AdminErrorCode); anything else
+ * (database or Redis unreachable) becomes a 503 with a stable `code` and a short message, its
+ * cause logged, instead of an opaque 500.
  */
 @Injectable()
 export class AdminErrorsInterceptor implements NestInterceptor {
   private readonly logger = new Logger('ConsistentMessaging');
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    // Express's `res` and Fastify's `reply` both have header(name, value); set before any error.
-    context
-      .switchToHttp()
-      .getResponse<{ header(name: string, value: string): unknown }>()
-      .header('X-Content-Type-Options', 'nosniff');
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       catchError((error: unknown) => {
         if (error instanceof HttpException) throw error;

@@ -12,15 +12,23 @@ interface AdminRequest {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Refuses cross-site requests that change state (CSRF), before the application's guard runs:
- * - a custom header, which an HTML form or a `no-cors` fetch can't send, and which a cross-origin
- *   script can send only after a CORS preflight the application allowed;
+ * The first step of every admin API request, before the application's guard. It marks the response
+ * `nosniff` (so that a refusal carries it too), and refuses cross-site requests that change state
+ * (CSRF):
+ * - the custom header with the value 1, which an HTML form or a `no-cors` fetch can't send, and
+ *   which a cross-origin script can send only after a CORS preflight the application allowed;
  * - a body, if any, of type `application/json` only (forms send urlencoded, multipart or text);
- * - an `Origin` (or else `Referer`), when the browser sent one, of the same host as the request.
+ * - an `Origin` (or else `Referer`), when the browser sent one, of the request's host: `Host`, or
+ *   the `X-Forwarded-Host` a proxy sets (a form or a `no-cors` fetch can set neither).
  */
 @Injectable()
 export class CrossSiteRequestGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
+    // Express's `res` and Fastify's `reply` both have header(name, value).
+    context
+      .switchToHttp()
+      .getResponse<{ header(name: string, value: string): unknown }>()
+      .header('X-Content-Type-Options', 'nosniff');
     const request = context.switchToHttp().getRequest<AdminRequest>();
     if (SAFE_METHODS.has(request.method.toUpperCase())) return true;
     const problem = crossSiteProblem(request.headers);
@@ -39,11 +47,13 @@ function crossSiteProblem(headers: AdminRequest['headers']): string | undefined 
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  if (header(ADMIN_REQUEST_HEADER) === undefined)
+  if (header(ADMIN_REQUEST_HEADER) !== '1')
     return `a request that changes state needs the header ${ADMIN_REQUEST_HEADER}: 1`;
   const contentType = header('content-type');
-  if (contentType !== undefined && !/^application\/json\b/i.test(contentType))
-    return `a request body must be application/json (got ${contentType.slice(0, 60)})`;
+  const hasBody =
+    Number(header('content-length') ?? 0) > 0 || header('transfer-encoding') !== undefined;
+  if ((contentType !== undefined || hasBody) && !/^application\/json\b/i.test(contentType ?? ''))
+    return `a request body must be application/json (got ${contentType?.slice(0, 60) ?? 'no Content-Type'})`;
   const from = header('origin') ?? header('referer');
   if (from === undefined || from === 'null')
     return from === 'null' ? 'an opaque origin' : undefined;
@@ -53,7 +63,7 @@ function crossSiteProblem(headers: AdminRequest['headers']): string | undefined 
   } catch {
     return 'an unreadable Origin';
   }
-  return host === header('host')
+  return host === header('host') || host === header('x-forwarded-host')
     ? undefined
     : `a request from another origin (${host.slice(0, 100)})`;
 }

@@ -135,7 +135,13 @@ export const DASHBOARD_SCRIPT = `(function () {
     });
   }
   function act(promise, done) { promise.then(function () { say(done); return refresh(); }).catch(function (e) { say(e.message, true); }); }
-  function refresh() { return Promise.all([stats(), pending(), deadLetters()]).then(function () { say('updated ' + new Date().toLocaleTimeString()); }).catch(function (e) { say(e.message, true); }); }
+  // One refresh at a time; one asked for meanwhile runs once the current one finished.
+  var running = null, queued = null;
+  function refresh() {
+    if (running) return queued || (queued = running.then(function () { queued = null; return refresh(); }));
+    running = Promise.all([stats(), pending(), deadLetters()]).then(function () { say('updated ' + new Date().toLocaleTimeString()); }).catch(function (e) { say(e.message, true); }).then(function () { running = null; });
+    return running;
+  }
   document.getElementById('refresh').onclick = refresh;
   document.getElementById('retry-all').onclick = function () {
     if (!confirm('Retry every dead letter of this endpoint?')) return;
@@ -146,11 +152,9 @@ export const DASHBOARD_SCRIPT = `(function () {
     e.preventDefault();
     conversation(new FormData(e.target).get('correlationId')).catch(function (err) { say(err.message, true); });
   };
-  refresh();
   // The next poll starts once the last one finished: every 5 s, every 60 s while the tab is hidden.
-  (function poll() {
-    setTimeout(function () { refresh().then(poll); }, document.hidden ? 60000 : 5000);
-  })();
+  function poll() { setTimeout(function () { refresh().then(poll); }, document.hidden ? 60000 : 5000); }
+  refresh().then(poll);
   document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(); });
 })();
 `;

@@ -144,13 +144,13 @@ describe('admin controller', () => {
   });
 
   it('refuses state-changing requests a cross-site page could make (forms, no-cors fetches, other origins), before the guard', async () => {
-    const post = (headers: Record<string, string>, body?: string) =>
+    const post = (headers: Record<string, string>, body?: string | Blob) =>
       fetch(`${base}/ops/messaging/dead-letters/retry-all`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
         body,
       });
-    const refused: [string, Record<string, string>, string | undefined, RegExp][] = [
+    const refused: [string, Record<string, string>, string | Blob | undefined, RegExp][] = [
       [
         'a form post',
         { 'content-type': 'application/x-www-form-urlencoded' },
@@ -158,6 +158,18 @@ describe('admin controller', () => {
         /needs the header x-messaging-admin/,
       ],
       ['a no-cors fetch without a body', {}, undefined, /needs the header x-messaging-admin/],
+      [
+        'the header with another value',
+        { 'x-messaging-admin': '0' },
+        undefined,
+        /needs the header x-messaging-admin: 1/,
+      ],
+      [
+        'a body without a Content-Type',
+        { 'x-messaging-admin': '1' },
+        new Blob(['{}']),
+        /must be application\/json \(got no Content-Type\)/,
+      ],
       [
         'a text/plain body',
         { 'x-messaging-admin': '1', 'content-type': 'text/plain' },
@@ -197,6 +209,13 @@ describe('admin controller', () => {
     expect(anonymous.status).toBe(403);
     const sameOrigin = await post({ 'x-messaging-admin': '1', origin: base });
     expect(sameOrigin.status).toBe(200);
+    // Behind a proxy that rewrites Host, the host the browser asked for is X-Forwarded-Host.
+    const proxied = await post({
+      'x-messaging-admin': '1',
+      origin: 'https://orders.example',
+      'x-forwarded-host': 'orders.example',
+    });
+    expect(proxied.status).toBe(200);
     // Reads need nothing more than the guard.
     const read = await fetch(`${base}/ops/messaging/outbox/stats`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -489,6 +508,14 @@ describe('admin controller', () => {
       const response = await call(method, path, undefined, token);
       expect([path, response.headers.get('x-content-type-options')]).toEqual([path, 'nosniff']);
     }
+    // Refusals too: the cross-site check's 403 and the application guard's 401.
+    const refusals = [
+      await fetch(`${base}/ops/messaging/dead-letters/retry-all`, { method: 'POST' }),
+      await fetch(`${base}/ops/messaging/outbox/stats`),
+    ];
+    expect(refusals.map((response) => response.status)).toEqual([403, 401]);
+    for (const response of refusals)
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
 

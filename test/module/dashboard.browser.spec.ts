@@ -73,6 +73,35 @@ describe('dashboard in a browser', () => {
     await page.waitForSelector('[data-stat="dead letters"] b:text("0")');
   });
 
+  it('never has two refreshes in flight: slow answers, tab switches and clicks wait for the one running', async () => {
+    const api = `${await app.getUrl()}/ops/messaging/`;
+    let inFlight = 0;
+    let most = 0;
+    await page.route(
+      (url) => url.href.startsWith(api) && !/\/(ui|dashboard\.(js|css))$/.test(url.pathname),
+      async (route) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await route.continue().finally(() => inFlight--);
+      },
+    );
+    try {
+      await page.reload();
+      await page.fill('#token', ADMIN_TOKEN);
+      await page.dispatchEvent('#token', 'change');
+      for (let i = 0; i < 3; i++) {
+        await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+        await page.click('#refresh');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 9000));
+      // One refresh is five requests at once (three for the counts, the two lists); two would be ten.
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(5);
+    } finally {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    }
+  }, 60_000);
+
   it('shows markup in message types, ids and errors as text: nothing of it runs (XSS)', async () => {
     const markup = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
     await app.get(DataSource).query(
