@@ -116,7 +116,8 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['retention.inboxMs', options.retention.inboxMs, 0],
     ['retention.intervalMs', options.retention.intervalMs, 100],
     ['retention.batchSize', options.retention.batchSize, 1],
-    ['retention.deadLettersMs', options.retention.deadLettersMs, 0],
+    // A dead letter is a message nobody handled yet: kept an hour at least, to be seen and retried.
+    ['retention.deadLettersMs', options.retention.deadLettersMs, 3_600_000],
   ];
   for (const [name, value, min, max = Number.MAX_SAFE_INTEGER] of integers) {
     if (!Number.isInteger(value) || value < min || value > max)

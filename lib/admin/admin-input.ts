@@ -23,9 +23,14 @@ export function intParam(
 export function dateParam(name: string, raw: string | undefined): Date | undefined {
   if (raw === undefined || raw === '') return undefined;
   const date = new Date(raw);
-  if (Number.isNaN(date.getTime())) {
+  // Years past 9999 (`+010000-…`) don't fit a DATETIME column: compared as text, they would flip.
+  if (
+    Number.isNaN(date.getTime()) ||
+    date.getUTCFullYear() < 1970 ||
+    date.getUTCFullYear() > 9999
+  ) {
     throw badRequest(
-      `${name}: an ISO 8601 date, e.g. 2026-01-31T12:00:00Z (got "${shortText(raw)}")`,
+      `${name}: an ISO 8601 date from 1970 to 9999, e.g. 2026-01-31T12:00:00Z (got "${shortText(raw)}")`,
     );
   }
   return date;

@@ -49,7 +49,10 @@ export interface RetentionOptions {
   intervalMs?: number;
   /** Rows deleted per statement. Default 1000. */
   batchSize?: number;
-  /** Age (since it failed for the last time) after which a dead letter is deleted. Default 14 days. */
+  /**
+   * Age (since it failed for the last time) after which a dead letter is deleted. At least 1 hour.
+   * Default 14 days.
+   */
   deadLettersMs?: number;
 }
 

@@ -40,3 +40,26 @@ export function reservedKeyProblem(fields: object): string | undefined {
     ? `a message may not have a field named ${found.map((key) => `"${key}"`).join(', ')}`
     : undefined;
 }
+
+/** Why custom headers given to publish or send can't be carried, or undefined. */
+export function customHeadersProblem(headers: unknown): string | undefined {
+  if (headers === undefined) return undefined;
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers))
+    return 'headers must be an object of strings';
+  const reserved = reservedKeyProblem(headers);
+  if (reserved) return `headers: ${reserved}`;
+  const odd = Object.entries(headers).find(([, value]) => typeof value !== 'string');
+  return odd ? `header "${odd[0].slice(0, 40)}" must be a string` : undefined;
+}
+
+/**
+ * What a message serializes to: the result of its `toJSON()` if it has one (as JSON.stringify
+ * takes it), checked like the message itself.
+ */
+export function serializedShape(message: object): { shape: unknown; problem?: string } {
+  const toJSON = (message as { toJSON?: unknown }).toJSON;
+  const shape: unknown = typeof toJSON === 'function' ? toJSON.call(message, '') : message;
+  if (typeof shape !== 'object' || shape === null || Array.isArray(shape))
+    return { shape, problem: 'a message must serialize to a JSON object (check its toJSON())' };
+  return { shape, problem: reservedKeyProblem(shape) };
+}

@@ -1,7 +1,11 @@
 import { MalformedMessageError } from '../errors/malformed-message.error';
+import { shortText } from '../errors/thrown-text';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { MAX_MESSAGE_ID_LENGTH, reservedKeyProblem } from '../messages/message-rules';
 import type { UnreadableJobData } from './tolerant-job';
+
+/** The length of the outbox's `origin_endpoint` column, where a reply's origin ends up. */
+const MAX_ENDPOINT_LENGTH = 255;
 
 /** How much of a job's unreadable data an error quotes. */
 const QUOTED_CHARACTERS = 200;
@@ -39,6 +43,8 @@ export function parseEnvelope(
   ) {
     throw new MalformedMessageError('"headers" must be an object');
   }
+  const headersProblem = headerProblem(envelope.headers as Record<string, unknown>);
+  if (headersProblem) throw new MalformedMessageError(headersProblem);
   // Both end up in columns of that size: a longer one would be cut, and two could collide.
   for (const [name, id] of [
     ['"id"', envelope.id],
@@ -59,4 +65,26 @@ export function parseEnvelope(
   const reserved = reservedKeyProblem(payload);
   if (reserved) throw new MalformedMessageError(`payload: ${reserved}`);
   return { envelope: envelope as MessageEnvelope, payload };
+}
+
+/**
+ * What is wrong with the headers, if anything: the library's own are the types it writes (a handler
+ * copies them into what it sends), custom ones are strings or null.
+ */
+function headerProblem(headers: Record<string, unknown>): string | undefined {
+  const reserved = reservedKeyProblem(headers);
+  if (reserved) return `headers: ${reserved}`;
+  const { correlationId, causationId, originEndpoint } = headers;
+  if (typeof correlationId !== 'string' || correlationId === '')
+    return '"headers.correlationId" must be a non-empty string';
+  if (causationId !== undefined && causationId !== null && typeof causationId !== 'string')
+    return '"headers.causationId" must be a string or null';
+  if (typeof originEndpoint !== 'string' || originEndpoint === '')
+    return '"headers.originEndpoint" must be a non-empty string';
+  if (originEndpoint.length > MAX_ENDPOINT_LENGTH)
+    return `"headers.originEndpoint" is longer than ${MAX_ENDPOINT_LENGTH} characters`;
+  const odd = Object.keys(headers).find(
+    (name) => headers[name] !== null && typeof headers[name] !== 'string',
+  );
+  return odd === undefined ? undefined : `header "${shortText(odd)}" must be a string or null`;
 }

@@ -5,10 +5,12 @@ import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import type { PublishOptions } from '../interfaces/publish-options.interface';
 import { newMessageId } from '../messages/message-id';
 import {
+  customHeadersProblem,
   endpointNameProblem,
   MAX_NAME_LENGTH,
   messageIdProblem,
   reservedKeyProblem,
+  serializedShape,
 } from '../messages/message-rules';
 import { messageTypeOfInstance } from '../messages/message-type';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
@@ -123,10 +125,13 @@ export class UnitOfWork {
     }
     if (this.sealed) throw new NoActiveUnitOfWorkError('record a message while its unit commits');
     const type = messageTypeOfInstance(message);
+    const serialized = serializedShape(message);
     const problem =
       (destination !== null ? endpointNameProblem(destination) : undefined) ??
       (options.messageId !== undefined ? messageIdProblem(options.messageId) : undefined) ??
       reservedKeyProblem(message) ??
+      serialized.problem ??
+      customHeadersProblem(options.headers) ??
       (type.length > MAX_NAME_LENGTH
         ? `message type "${type.slice(0, 40)}…" is too long`
         : undefined);
@@ -137,7 +142,7 @@ export class UnitOfWork {
       id,
       type,
       destination,
-      payload: JSON.stringify(message),
+      payload: JSON.stringify(serialized.shape),
       headers: {
         ...options.headers,
         correlationId: origin.correlationId,

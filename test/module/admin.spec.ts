@@ -1,7 +1,12 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
-import { ConsistentMessagingModule, InvalidAdminOptionsError, OutboxSweeper } from '../../lib';
+import {
+  ConsistentMessagingModule,
+  InvalidAdminOptionsError,
+  type MessagingAdminOptions,
+  OutboxSweeper,
+} from '../../lib';
 import { ProducerConnection } from '../../lib/transport/producer-connection';
 import { ADMIN_TOKEN, AdminProbe, BearerTokenGuard, PingSender } from '../fixtures/admin.fixtures';
 import { startAdminEndpoint } from '../support/admin-endpoint';
@@ -235,6 +240,7 @@ describe('admin controller', () => {
         /status: one of pending, dispatched, undeliverable, all/,
       ],
       ['GET', 'outbox?createdFrom=yesterday', undefined, /createdFrom: an ISO 8601 date/],
+      ['GET', 'outbox?createdFrom=%2B010000-01-01T00:00:00Z', undefined, /from 1970 to 9999/],
       ['GET', 'dead-letters?limit=1000', undefined, /limit/],
       ['GET', 'dead-letters?before=x', undefined, /before/],
       ['GET', `outbox?after=${'9'.repeat(3000)}`, undefined, /9{120}… \(3000 characters\)/],
@@ -555,6 +561,20 @@ describe('admin options', () => {
         admin: { enabled: true, guard: BearerTokenGuard, path: '/bad/' },
       }),
     ).toThrow(/path:/);
+    for (const path of ['../x', 'ops/./messaging', 'ops/..'])
+      expect(() =>
+        ConsistentMessagingModule.forRoot({
+          ...base,
+          admin: { enabled: true, guard: BearerTokenGuard, path },
+        }),
+      ).toThrow(/path: .*none of them only dots/);
+    // A misspelled guard would leave the admin unguarded: refused, even while it is off.
+    expect(() =>
+      ConsistentMessagingModule.forRoot({
+        ...base,
+        admin: { enabled: true, gaurd: BearerTokenGuard } as MessagingAdminOptions,
+      }),
+    ).toThrow(/"gaurd": not an option of admin; its options are enabled, path, guard/);
     expect(ConsistentMessagingModule.forRoot(base).controllers).toEqual([]);
     expect(
       ConsistentMessagingModule.forRootAsync({

@@ -35,6 +35,48 @@ describe('envelope parser', () => {
       { id: '1', type: 'T', payload: '{}', headers: { ...headers, correlationId: 'c'.repeat(65) } },
       /"headers.correlationId" is longer/,
     ],
+    [
+      'a correlation id that is an object',
+      { id: '1', type: 'T', payload: '{}', headers: { ...headers, correlationId: { a: 1 } } },
+      /"headers.correlationId" must be a non-empty string/,
+    ],
+    [
+      'a causation id that is a number',
+      { id: '1', type: 'T', payload: '{}', headers: { ...headers, causationId: 7 } },
+      /"headers.causationId" must be a string or null/,
+    ],
+    [
+      'no origin endpoint',
+      { id: '1', type: 'T', payload: '{}', headers: { ...headers, originEndpoint: undefined } },
+      /"headers.originEndpoint" must be a non-empty string/,
+    ],
+    [
+      'an origin endpoint too long',
+      {
+        id: '1',
+        type: 'T',
+        payload: '{}',
+        headers: { ...headers, originEndpoint: 'o'.repeat(256) },
+      },
+      /"headers.originEndpoint" is longer than 255/,
+    ],
+    [
+      'a custom header that is an object',
+      { id: '1', type: 'T', payload: '{}', headers: { ...headers, tenant: { id: 1 } } },
+      /header "tenant" must be a string or null/,
+    ],
+    [
+      'a header named __proto__',
+      {
+        id: '1',
+        type: 'T',
+        payload: '{}',
+        headers: JSON.parse(
+          `{"__proto__":{"x":1},"correlationId":"c","originEndpoint":"a"}`,
+        ) as object,
+      },
+      /headers: a message may not have a field named "__proto__"/,
+    ],
   ])('rejects %s', (_case, data, reason) => {
     expect(() => parseEnvelope(data)).toThrow(MalformedMessageError);
     expect(() => parseEnvelope(data)).toThrow(reason);

@@ -33,6 +33,7 @@ describe('module options', () => {
         inboxMs: 7 * 24 * 60 * 60 * 1000,
         intervalMs: 60000,
         batchSize: 1000,
+        deadLettersMs: 14 * 24 * 60 * 60 * 1000,
       },
     });
   });
@@ -51,6 +52,10 @@ describe('module options', () => {
     expect(() =>
       resolveMessagingOptions({ ...valid, retention: { batchSize: 0, intervalMs: 5 } }),
     ).toThrow(/retention\.intervalMs[\s\S]*retention\.batchSize/);
+    // Dead letters are messages nobody handled yet: not deleted within the hour.
+    expect(() => resolveMessagingOptions({ ...valid, retention: { deadLettersMs: 0 } })).toThrow(
+      /retention\.deadLettersMs: an integer >= 3600000/,
+    );
   });
 
   it('takes batches no larger than the messages handled at once', () => {

@@ -63,6 +63,18 @@ describe('recording a message', () => {
     ['an integer id (BullMQ refuses it)', { messageId: '12345' }, 'x', /is an integer/],
     ['an id with ":" (BullMQ refuses it)', { messageId: 'order:42' }, 'x', /contains ":"/],
     ['a destination with ":"', {}, 'orders:eu', /endpoint name "orders:eu"/],
+    [
+      'a header that is not a string',
+      { headers: { tenant: 42 } as unknown as Record<string, string> },
+      'x',
+      /header "tenant" must be a string/,
+    ],
+    [
+      'a header named __proto__',
+      { headers: JSON.parse('{"__proto__":"x"}') as Record<string, string> },
+      'x',
+      /headers: a message may not have a field named "__proto__"/,
+    ],
   ])('refuses %s at once, recording nothing', (_what, options, destination, reason) => {
     const unitOfWork = unit();
     const recording = () => unitOfWork.record(new Note('n'), destination, options);
@@ -81,6 +93,31 @@ describe('recording a message', () => {
       /Cannot record this message: a message may not have a field named "constructor"/,
     );
     expect(unitOfWork.pending).toEqual([]);
+  });
+
+  it('checks what a toJSON() makes of the message, and records exactly that', () => {
+    class Shaped extends Note {
+      toJSON(): object {
+        return JSON.parse('{"__proto__x":1,"constructor":"Z"}') as object;
+      }
+    }
+    expect(() => unit().record(new Shaped('n'), null)).toThrow(
+      /a message may not have a field named "constructor"/,
+    );
+    class Text extends Note {
+      toJSON(): string {
+        return 'just text';
+      }
+    }
+    expect(() => unit().record(new Text('n'), null)).toThrow(/must serialize to a JSON object/);
+    class Renamed extends Note {
+      toJSON(): object {
+        return { body: this.text };
+      }
+    }
+    const unitOfWork = unit();
+    unitOfWork.record(new Renamed('n'), null);
+    expect(unitOfWork.pending[0].payload).toBe('{"body":"n"}');
   });
 
   it('takes an id of 64 characters and an endpoint name with dots and dashes', () => {
