@@ -120,15 +120,18 @@ describe('module setup', () => {
   });
 
   it("refuses what a forRootAsync factory returns that would be ignored: unknown keys and the module's extras", async () => {
+    const options = {
+      endpoint: 'setup',
+      redis,
+      tablePrefix: prefix,
+      queuePrefix: prefix.slice(0, -1),
+      createTables: true,
+    };
     const refused = boot(
       prefix,
       ConsistentMessagingModule.forRootAsync({
         useFactory: () => ({
-          endpoint: 'setup',
-          redis,
-          tablePrefix: prefix,
-          queuePrefix: prefix.slice(0, -1),
-          createTables: true,
+          ...options,
           concurrensy: 4,
           admin: { enabled: true, allowUnguarded: true },
         }),
@@ -144,13 +147,7 @@ describe('module setup', () => {
       prefix,
       ConsistentMessagingModule.forRootAsync({
         admin: { enabled: true, allowUnguarded: true },
-        useFactory: () => ({
-          endpoint: 'setup',
-          redis,
-          tablePrefix: prefix,
-          queuePrefix: prefix.slice(0, -1),
-          createTables: true,
-        }),
+        useFactory: () => options,
       }),
     );
     await app.close();
