@@ -23,6 +23,9 @@ import { SubscriptionRegistry } from './transport/subscription.registry';
 import { AmbientTransactions } from './unit-of-work/ambient-transactions';
 import { UnitOfWorkSubscriber } from './unit-of-work/unit-of-work.subscriber';
 
+/** How long after startup it looks for shutdown hooks. */
+const SHUTDOWN_HOOKS_CHECK_MS = 1000;
+
 /**
  * Starts the endpoint in order (ambient transactions, subscriber, tables, handlers, Redis,
  * subscriptions, worker, sweeper) and stops it in reverse on shutdown: no new jobs, in-flight ones
@@ -71,6 +74,20 @@ export class ConsistentMessagingLifecycle
     this.logger.log(
       `Endpoint "${this.options.endpoint}" started (${this.handlers.types().length} message type(s)` +
         `${this.options.consume ? `, concurrency ${this.options.concurrency}` : ', producer only'})`,
+    );
+    // Looked at a moment later: enableShutdownHooks() may come right after createApplicationContext().
+    setTimeout(() => this.warnWithoutShutdownHooks(), SHUTDOWN_HOOKS_CHECK_MS).unref();
+  }
+
+  /**
+   * Without Nest's shutdown hooks a SIGTERM (every deploy) ends the process mid-message, with no
+   * onModuleDestroy: its messages wait a lock duration to be redelivered. Nest's hooks listen to it.
+   */
+  private warnWithoutShutdownHooks(): void {
+    if (process.listenerCount('SIGTERM') > 0) return;
+    this.logger.warn(
+      `No SIGTERM handler: call app.enableShutdownHooks() in main.ts. Without it a deploy's SIGTERM stops the process ` +
+        `mid-message, and its messages wait lockDurationMs (${this.options.lockDurationMs} ms) to be redelivered.`,
     );
   }
 

@@ -37,6 +37,7 @@ export function resolveMessagingOptions(
     attemptTimeoutMs: given.attemptTimeoutMs ?? 30000,
     unknownTypeWaitMs: given.unknownTypeWaitMs ?? 10 * 60 * 1000,
     subscriptionRefreshMs: given.subscriptionRefreshMs ?? 5000,
+    redisStartupTimeoutMs: given.redisStartupTimeoutMs ?? 30000,
     retry: {
       attempts: given.retry?.attempts ?? 5,
       backoff: given.retry?.backoff ?? { type: 'exponential', delay: 1000 },
@@ -100,6 +101,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['attemptTimeoutMs', options.attemptTimeoutMs, 100],
     ['unknownTypeWaitMs', options.unknownTypeWaitMs, 0],
     ['subscriptionRefreshMs', options.subscriptionRefreshMs, 100],
+    ['redisStartupTimeoutMs', options.redisStartupTimeoutMs, 0],
     ['retry.attempts', options.retry.attempts, 1],
     ['retry.backoff.delay', options.retry.backoff?.delay, 0],
     ['lockDurationMs', options.lockDurationMs, 1000],

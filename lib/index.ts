@@ -61,6 +61,9 @@ export { DataSourceInUseError } from './errors/data-source-in-use.error';
 export { ConcurrentTransactionsError } from './errors/concurrent-transactions.error';
 export { InvalidMessageError } from './errors/invalid-message.error';
 export { SubscriptionsUnknownError } from './errors/subscriptions-unknown.error';
+export { DatabaseUnavailableError } from './errors/database-unavailable.error';
+export { RedisUnavailableError } from './errors/redis-unavailable.error';
+export { DuplicateMessagingModuleError } from './errors/duplicate-messaging-module.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export { AdminErrorCode, type AdminErrorBody, type AdminErrorCodeValue } from './admin/admin-error';
 export {

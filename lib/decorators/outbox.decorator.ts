@@ -1,4 +1,5 @@
 import { OUTBOX_METADATA } from '../consistent-messaging.constants';
+import { rememberDecoratedClass } from '../discovery/decorated-classes';
 import { outboxBoundaryOf } from '../unit-of-work/outbox-boundary';
 import type { Submission } from '../unit-of-work/submission';
 
@@ -22,6 +23,7 @@ export interface OutboxOptions {
  */
 export function Outbox(options: OutboxOptions = {}): MethodDecorator {
   return (target, propertyKey, descriptor) => {
+    rememberDecoratedClass(target);
     const original = descriptor.value as unknown as AnyMethod;
     const methodName = String(propertyKey);
     const scope = `${target.constructor.name}.${methodName}`;

@@ -104,6 +104,11 @@ export interface ConsistentMessagingModuleOptions {
    * and an instance not seen for 3 intervals no longer keeps its types subscribed. Default 5000 ms.
    */
   subscriptionRefreshMs?: number;
+  /**
+   * How long startup waits for Redis to answer (it may come up after the application), logging
+   * that it waits; then startup fails with RedisUnavailableError. Default 30000 ms.
+   */
+  redisStartupTimeoutMs?: number;
   /** Retry policy of this endpoint's handlers. */
   retry?: RetryOptions;
   /** How long a job is locked by a worker before it counts as stalled and is redelivered. Default 30000 ms. */
@@ -136,6 +141,7 @@ export interface ResolvedMessagingOptions {
   attemptTimeoutMs: number;
   unknownTypeWaitMs: number;
   subscriptionRefreshMs: number;
+  redisStartupTimeoutMs: number;
   retry: Required<RetryOptions>;
   lockDurationMs: number;
   keepCompletedJobs: number;

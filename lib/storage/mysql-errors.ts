@@ -13,3 +13,22 @@ export function mysqlErrno(error: unknown): number | undefined {
   const driverError = error instanceof QueryFailedError ? error.driverError : error;
   return (driverError as { errno?: number } | null | undefined)?.errno;
 }
+
+/** Driver error codes that mean the server could not be reached or the connection was lost. */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+]);
+
+/** Whether a failure means the database was unreachable, rather than a statement failing. */
+export function isConnectionError(error: unknown): boolean {
+  const driverError = error instanceof QueryFailedError ? error.driverError : error;
+  const code = (driverError as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
+}

@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { settlesWithin } from '../relay/settles-within';
+
+/** How long startup waits for Redis before it says it is waiting. */
+const FIRST_WAIT_MS = 1000;
 
 /**
  * The one Redis connection every producer queue of this process shares. Commands fail at once while
@@ -14,7 +19,9 @@ export class ProducerConnection {
   private readonly logger = new Logger('ConsistentMessaging');
   private lastError = '';
 
-  constructor(@Inject(CONSISTENT_MESSAGING_OPTIONS) options: ResolvedMessagingOptions) {
+  constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+  ) {
     this.client = new Redis({
       ...options.redis,
       lazyConnect: true,
@@ -38,12 +45,30 @@ export class ProducerConnection {
     return send();
   }
 
+  /**
+   * Connects, waiting up to `redisStartupTimeoutMs` for Redis (it may start after the application,
+   * in a deploy of both): ioredis retries meanwhile. Throws RedisUnavailableError after that.
+   */
   async connect(): Promise<void> {
-    if (this.client.status === 'wait') await this.client.connect();
+    if (this.client.status === 'ready') return;
+    const ready = new Promise<void>((resolve) => this.client.once('ready', resolve));
+    if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
+    const timeoutMs = this.options.redisStartupTimeoutMs;
+    if (await settlesWithin(ready, Math.min(timeoutMs, FIRST_WAIT_MS))) return;
+    this.logger.warn(`Waiting up to ${timeoutMs} ms for Redis at ${this.address()}…`);
+    if (await settlesWithin(ready, timeoutMs - FIRST_WAIT_MS)) return;
+    const error = new RedisUnavailableError(this.address(), timeoutMs, this.lastError);
+    this.client.disconnect();
+    throw error;
   }
 
   async close(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  private address(): string {
+    const { host, port, path } = this.options.redis;
+    return path ?? `${host ?? '127.0.0.1'}:${port ?? 6379}`;
   }
 
   /** Logs each distinct connection error once, not at every reconnect attempt. */

@@ -8,8 +8,10 @@ import type { ResolvedMessagingOptions } from '../interfaces/consistent-messagin
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
 import { InFlightMessages } from '../metrics/in-flight-messages';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { asError } from '../errors/thrown-text';
 import { destroyConnection, killConnection } from '../storage/mysql-connections';
+import { isConnectionError } from '../storage/mysql-errors';
 import { AmbientTransactions } from './ambient-transactions';
 import { UnitOfWork } from './unit-of-work';
 import { activeUnitOfWork, attachUnitOfWork, runInUnitOfWork } from './unit-of-work.storage';
@@ -60,6 +62,7 @@ export class UnitOfWorkRunner {
     attachUnitOfWork(queryRunner, unitOfWork);
     const startedAt = Date.now();
     let working: Promise<T> | undefined;
+    let committing = false;
     try {
       signal?.throwIfAborted();
       // Not raced: a connection still on its way from the pool must arrive to be closed.
@@ -67,9 +70,16 @@ export class UnitOfWorkRunner {
       signal?.throwIfAborted();
       working = runInUnitOfWork(unitOfWork, () => work(unitOfWork));
       const result = await untilAborted(working, signal);
+      committing = true;
       await untilAborted(queryRunner.commitTransaction(), signal);
       return { result, committed: unitOfWork.written };
     } catch (error) {
+      // Lost before COMMIT was sent: nothing was written, which the caller may say (a 503).
+      // Lost during COMMIT, the outcome is unknown and the driver's error stays.
+      if (!committing && isConnectionError(error)) {
+        await this.rollBack(queryRunner).catch(() => undefined);
+        throw new DatabaseUnavailableError(error);
+      }
       // A ROLLBACK would queue behind what still runs on the connection: a hung handler, or a
       // transaction opened beside the one that failed, whose COMMIT could then follow it.
       if (signal?.aborted) {
