@@ -143,6 +143,14 @@ export class DeadLetterQueue {
     return true;
   }
 
+  /**
+   * A message handled after a retry from outside the library (bull-board's, which keeps the
+   * attempts made) is no dead letter any more.
+   */
+  async forgetHandled(jobId: string): Promise<void> {
+    await this.store.deleteMessage(this.options.endpoint, jobId);
+  }
+
   private async retryBatch(
     queryRunner: QueryRunner,
     range: { after: number; upTo: number },

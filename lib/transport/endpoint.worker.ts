@@ -64,9 +64,18 @@ export class EndpointWorker {
         maxStalledCount: this.options.retry.attempts,
       },
     );
-    this.worker.on('completed', (_job, outcome) =>
-      this.metrics.increment(outcome === 'duplicate' ? 'duplicates' : 'handled'),
-    );
+    this.worker.on('completed', (job, outcome) => {
+      this.metrics.increment(outcome === 'duplicate' ? 'duplicates' : 'handled');
+      // Completed with every attempt used up: retried from outside (bull-board), or on its last.
+      if (job.attemptsMade >= (job.opts.attempts ?? 1))
+        this.deadLetters
+          .forgetHandled(String(job.id))
+          .catch((error: Error) =>
+            this.logger.warn(
+              `Dead letter ${shortText(String(job.id))} not deleted: ${loggedError(error)}`,
+            ),
+          );
+    });
     this.worker.on('failed', (job, error) => this.reportFailure(job, error));
     this.worker.on('error', (error) => this.logger.warn(`Worker "${endpoint}": ${error.message}`));
     await this.worker.waitUntilReady();

@@ -114,6 +114,25 @@ describe('G10 durable dead letters', () => {
     });
   });
 
+  it("takes a retry from BullMQ tooling (bull-board's, which keeps the attempts made): one more attempt, and a handled message is no dead letter any more", async () => {
+    const poison = envelopeOf(new Reserve('sku-board'));
+    g10Failing.add('sku-board');
+    await deliver(queue, poison, { attempts });
+    await waitFor('the dead letter', isDeadLetter(poison.id));
+    await waitFor('the job failed', async () => (await queue.getJobState(poison.id)) === 'failed');
+
+    // Fails again: one attempt, and the dead letter is written again.
+    await (await queue.getJob(poison.id))!.retry('failed');
+    await waitFor('the fourth attempt', () => callsFor(poison.id).length === attempts + 1);
+    await waitFor('failed again', async () => (await queue.getJobState(poison.id)) === 'failed');
+    expect(await deadLetters.get(poison.id)).toMatchObject({ attemptsMade: attempts + 1 });
+
+    g10Failing.delete('sku-board');
+    await (await queue.getJob(poison.id))!.retry('failed');
+    await waitFor('handled', async () => (await reservations(poison.id)) === 1);
+    await waitFor('no dead letter', async () => (await deadLetters.get(poison.id)) === undefined);
+  });
+
   it('never drops a message before its dead letter is written: while the write fails, the message comes back without using up attempts', async () => {
     const poison = envelopeOf(new Reserve('sku-db-down'));
     g10Failing.add('sku-db-down');
