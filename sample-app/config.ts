@@ -15,11 +15,21 @@ export const redis = {
   port: Number(process.env.REDIS_PORT ?? 6379),
 };
 
-/** Every endpoint of the sample shares this BullMQ prefix, so they can reach each other's queues. */
-export const QUEUE_PREFIX = 'sample';
+/**
+ * Every endpoint of the sample shares this BullMQ prefix, so they can reach each other's queues.
+ * `SAMPLE_QUEUE_PREFIX` changes it (default `sample`).
+ */
+export const QUEUE_PREFIX = setting('SAMPLE_QUEUE_PREFIX', 'sample', /^[A-Za-z0-9_-]+$/);
+
+/**
+ * Starts every table name of the sample (`SAMPLE_TABLE_PREFIX`, default `sample_`); each run drops
+ * and recreates the tables that start with it.
+ */
+export const SAMPLE_TABLE_PREFIX = setting('SAMPLE_TABLE_PREFIX', 'sample_', /^[A-Za-z0-9_]+$/);
 
 /** Each service owns its tables, as separate services would own separate databases. */
-export const tablePrefix = (service: 'orders' | 'payments' | 'shipping') => `sample_${service}_`;
+export const tablePrefix = (service: 'orders' | 'payments' | 'shipping') =>
+  `${SAMPLE_TABLE_PREFIX}${service}_`;
 
 /** The endpoints: one Nest application each, one queue each. */
 export const endpoints = {
@@ -38,3 +48,13 @@ export const providerUrl = () => process.env.SAMPLE_PROVIDER_URL ?? 'http://127.
 
 /** The fake provider and blob store lose the reply of every Nth new request (0: never). */
 export const lostReplyEvery = () => Number(process.env.SAMPLE_LOST_REPLY_EVERY ?? 4);
+
+/** An environment setting, or `fallback`; refuses one the sample's cleanup could overreach with. */
+function setting(name: string, fallback: string, pattern: RegExp): string {
+  const value = process.env[name] ?? fallback;
+  if (!pattern.test(value))
+    throw new Error(
+      `${name}: letters, digits and "_" only, not empty (got ${JSON.stringify(value)})`,
+    );
+  return value;
+}

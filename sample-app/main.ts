@@ -7,7 +7,8 @@ import { submitOrders } from './job/order.submitter';
 import { parseRunOptions, type RunOptions } from './job/run.options';
 import { printSummary } from './job/run.summary';
 import { resetSampleState } from './job/sample-state.reset';
-import { SampleInspector } from './job/sample.inspector';
+import { withProgress } from './job/progress';
+import { SampleInspector, type Snapshot } from './job/sample.inspector';
 import { waitUntilSettled } from './job/settle.waiter';
 
 /**
@@ -19,6 +20,16 @@ import { waitUntilSettled } from './job/settle.waiter';
  *   --keep-running   keep everything up afterwards and print the URLs
  *   --verbose        echo the endpoint processes' logs
  */
+/** What the wait for the orders to settle has seen so far. */
+function settleProgress(snapshot: Snapshot | undefined, orders: number): string {
+  if (!snapshot) return `waiting for ${orders} orders to be paid, shipped and invoiced`;
+  const shipped = snapshot.orders.filter((order) => order.status === 'shipped').length;
+  return (
+    `${shipped} of ${orders} orders shipped, ${snapshot.invoiceFiles.length} invoices stored; ` +
+    `${snapshot.inFlight} messages in queues, ${snapshot.undispatched} outbox rows undispatched`
+  );
+}
+
 async function main(options: RunOptions): Promise<boolean> {
   const started = Date.now();
   await resetSampleState();
@@ -30,9 +41,13 @@ async function main(options: RunOptions): Promise<boolean> {
   const inspector = new SampleInspector();
   const children: EndpointChild[] = [];
   try {
-    const spawned = await Promise.allSettled(
-      ['orders', 'payments', 'shipping'].map((name) =>
-        spawnEndpointChild(name, env, options.verbose),
+    console.log('starting orders, payments and shipping, each in its own process');
+    const spawned = await withProgress(
+      () => 'starting the three services (ts-node compiles each on its first start)',
+      Promise.allSettled(
+        ['orders', 'payments', 'shipping'].map((name) =>
+          spawnEndpointChild(name, env, options.verbose),
+        ),
       ),
     );
     for (const result of spawned) if (result.status === 'fulfilled') children.push(result.value);
@@ -45,11 +60,18 @@ async function main(options: RunOptions): Promise<boolean> {
         `checking out ${options.orders} carts`,
     );
 
-    const carts = await submitOrders(orders.info.url, options.orders);
+    const carts = await withProgress(
+      () => 'submitting the carts',
+      submitOrders(orders.info.url, options.orders),
+    );
     const orderIds = carts.flatMap((cart) =>
       cart.answers.flatMap((answer) => answer.orderId ?? []),
     );
-    const snapshot = await waitUntilSettled(inspector, provider, children, orderIds);
+    let latest: Snapshot | undefined;
+    const snapshot = await withProgress(
+      () => settleProgress(latest, orderIds.length),
+      waitUntilSettled(inspector, provider, children, orderIds, (polled) => (latest = polled)),
+    );
     const lines = orderLines(carts, snapshot, provider.references);
     printOrderLines(lines);
     const ok = printSummary({

@@ -91,6 +91,18 @@ function messageCounts(snapshot: Snapshot, orderId: string, paymentIds: Set<stri
   return processMessages.map((type) => about.filter((message) => message.type === type).length);
 }
 
+/** What each column of the table counts; every count should be 1 unless said otherwise. */
+const LEGEND = [
+  'order, cart: the order id (first 8 characters) and the cart checked out',
+  'submits: POST /orders calls for the cart (some carts are submitted twice)',
+  "409s: repeats answered 409 with the first submission's message id (should equal submits - 1)",
+  'orders, payments, shipments, invoices: rows and files made for the order',
+  'charges: authorizations the fake provider made',
+  'provider calls: calls it got (more than charges: repeats it absorbed, as a real provider would)',
+  'messages: how many of the five messages of the process were sent exactly once',
+  'status, ok: the order at the end, and whether every count is right',
+];
+
 export function printOrderLines(lines: OrderLine[]): void {
   printTable(
     lines.map((line) => ({
@@ -109,6 +121,9 @@ export function printOrderLines(lines: OrderLine[]): void {
       ok: line.ok ? 'yes' : 'NO',
     })),
   );
+  console.log('');
+  for (const line of LEGEND) console.log(`  ${line}`);
+  console.log('');
 }
 
 /** A plain table: console.table would add an index column and reorder numeric-looking keys. */

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { rm } from 'fs/promises';
 import { DataSource } from 'typeorm';
-import { blobDirectory, database, QUEUE_PREFIX, redis } from '../config';
+import { blobDirectory, database, QUEUE_PREFIX, redis, SAMPLE_TABLE_PREFIX } from '../config';
 
 /** Drops the sample's tables, Redis keys and blobs, so each run starts clean and counts are exact. */
 export async function resetSampleState(): Promise<void> {
@@ -9,7 +9,8 @@ export async function resetSampleState(): Promise<void> {
   try {
     const tables: { name: string }[] = await dataSource.query(
       `SELECT TABLE_NAME AS name FROM information_schema.TABLES
-       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'sample\\_%'`,
+       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?`,
+      [`${SAMPLE_TABLE_PREFIX.replace(/[\\%_]/g, (char) => `\\${char}`)}%`],
     );
     for (const { name } of tables) await dataSource.query(`DROP TABLE \`${name}\``);
   } finally {

@@ -15,6 +15,7 @@ export async function waitUntilSettled(
   provider: FakePaymentProvider,
   children: EndpointChild[],
   orderIds: string[],
+  onPoll: (snapshot: Snapshot) => void = () => undefined,
   timeoutMs = 45_000,
 ): Promise<Snapshot> {
   const deadline = Date.now() + timeoutMs;
@@ -24,6 +25,7 @@ export async function waitUntilSettled(
     const dead = children.find((child) => !child.isRunning());
     if (dead) throw new Error(`${dead.name} exited during the run; its output:\n${dead.output()}`);
     const snapshot = await inspector.snapshot();
+    onPoll(snapshot);
     const idle =
       snapshot.undispatched === 0 && snapshot.inFlight === 0 && provider.pendingWebhooks === 0;
     const done = idle && isComplete(snapshot, orderIds);
