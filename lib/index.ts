@@ -88,6 +88,8 @@ export {
   type MessagingCounterListener,
   type MessagingCounters,
   type MessagingMetricsSnapshot,
+  type MessagingObservation,
+  type MessagingObservationListener,
 } from './metrics/messaging.metrics';
 export type {
   ComponentHealth,

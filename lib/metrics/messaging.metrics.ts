@@ -36,6 +36,22 @@ export interface MessagingMetricsSnapshot extends MessagingCounters {
   oldestInFlightMs: number;
 }
 
+/** Durations the library measures, one observation per message, for histograms. */
+export interface MessagingObservation {
+  /**
+   * `handlingMs`: one attempt at a message of this endpoint, from its start to its outcome (inbox,
+   * handlers, commit, dispatch of what they sent), whatever the outcome.
+   * `dispatchLagMs`: from a message's recording in the outbox to its job being added to Redis
+   * (right after commit, or by the sweeper).
+   */
+  name: 'handlingMs' | 'dispatchLagMs';
+  endpoint: string;
+  messageType: string;
+  ms: number;
+}
+
+export type MessagingObservationListener = (observation: MessagingObservation) => void;
+
 export type MessagingCounterListener = (
   counter: MessagingCounter,
   amount: number,
@@ -43,8 +59,9 @@ export type MessagingCounterListener = (
 ) => void;
 
 /**
- * Counters and the dispatch-lag and in-flight gauges, kept without any metrics library: read `snapshot()`, or
- * `onIncrement()` to feed prom-client, OpenTelemetry or StatsD (see README, "Metrics").
+ * Counters, durations and the dispatch-lag and in-flight gauges, kept without any metrics library:
+ * read `snapshot()`, or `onIncrement()` and `onObserve()` to feed prom-client, OpenTelemetry or
+ * StatsD (see README, "Metrics").
  */
 @Injectable()
 export class MessagingMetrics {
@@ -59,6 +76,7 @@ export class MessagingMetrics {
     undeliverable: 0,
   };
   private readonly listeners: MessagingCounterListener[] = [];
+  private readonly observers: MessagingObservationListener[] = [];
 
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
@@ -74,6 +92,21 @@ export class MessagingMetrics {
   /** Calls `listener` on every increment, in the incrementing code's path: keep it cheap. */
   onIncrement(listener: MessagingCounterListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Whether anything listens to observations: measuring is skipped otherwise. */
+  get observed(): boolean {
+    return this.observers.length > 0;
+  }
+
+  observe(name: MessagingObservation['name'], messageType: string, ms: number): void {
+    const observation = { name, endpoint: this.options.endpoint, messageType, ms };
+    for (const observer of this.observers) observer(observation);
+  }
+
+  /** Calls `listener` with every duration measured, in the measuring code's path: keep it cheap. */
+  onObserve(listener: MessagingObservationListener): void {
+    this.observers.push(listener);
   }
 
   async snapshot(): Promise<MessagingMetricsSnapshot> {

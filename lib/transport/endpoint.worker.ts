@@ -154,9 +154,15 @@ export class EndpointWorker {
     if (!handlers) return this.waitForHandler(job, token, parsed.envelope.type);
     const deadline = this.deadlineFor(parsed.envelope, handlers);
     const end = this.inFlight.begin();
+    const startedAt = Date.now();
     const handling = this.handle({ ...parsed, handlers, signal: deadline.signal });
     // In progress until the handlers really return, past the deadline too: a hung one shows.
     handling.then(end, end);
+    if (this.metrics.observed) {
+      const observe = () =>
+        this.metrics.observe('handlingMs', parsed.envelope.type, Date.now() - startedAt);
+      handling.then(observe, observe);
+    }
     try {
       return await untilAborted(handling, deadline.signal);
     } catch (error) {

@@ -97,7 +97,22 @@ export class MessageDispatcher {
       else if (held) result.held.push(held);
       else result.dispatched.push(message.id);
     });
+    if (this.metrics.observed)
+      this.observeLag(
+        toAdd.map((entry) => entry.message),
+        added,
+      );
     return result;
+  }
+
+  /** How long each message added waited after it was recorded (`sentAt`, this process's clock or another's). */
+  private observeLag(messages: OutboxMessage[], added: PromiseSettledResult<void>[]): void {
+    const now = Date.now();
+    messages.forEach((message, index) => {
+      const sentAt = Date.parse(message.headers.sentAt);
+      if (added[index].status === 'fulfilled' && !Number.isNaN(sentAt))
+        this.metrics.observe('dispatchLagMs', message.type, Math.max(0, now - sentAt));
+    });
   }
 
   /** Nobody subscribes to this event (and nobody did before): done, but counted and logged. */
