@@ -97,4 +97,3 @@ export type {
   MessagingHealthOptions,
   MessagingHealthResult,
 } from './health/messaging-health.interface';
-export { MessagingHealthCheckError } from './errors/messaging-health-check.error';

@@ -16,6 +16,8 @@ export interface MessagingHealthDetails {
   /** How long the oldest message this process is handling has been in progress, in ms. */
   oldestInFlightMs: number;
   maxInFlightMs: number;
+  /** What is wrong, one line each; only when down. */
+  problems?: string[];
 }
 
 export type MessagingHealthResult = Record<string, MessagingHealthDetails>;

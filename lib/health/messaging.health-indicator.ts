@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
-import { MessagingHealthCheckError } from '../errors/messaging-health-check.error';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { InFlightMessages } from '../metrics/in-flight-messages';
 import { OutboxStore } from '../outbox/outbox.store';
@@ -14,7 +13,7 @@ import type {
 /**
  * Health of this endpoint's messaging: the database answers, Redis answers, the oldest pending
  * outbox row is younger than `maxLagMs`, and no message has been in progress longer than
- * `maxInFlightMs`. Terminus-compatible without depending on it:
+ * `maxInFlightMs`. For Terminus, without depending on it:
  *
  * ```ts
  * this.health.check([() => this.messaging.isHealthy('messaging', { maxLagMs: 30000 })])
@@ -29,8 +28,12 @@ export class MessagingHealthIndicator {
     private readonly inFlight: InFlightMessages,
   ) {}
 
-  /** Returns `{ [key]: details }` whatever the status; never throws. */
-  async check(
+  /**
+   * `{ [key]: details }` with `status: 'up'` or `'down'` (and the `problems` when down); never
+   * throws. Terminus 11 and later count a `down` result as a failed check, as they do for their
+   * own `HealthIndicatorService` results.
+   */
+  async isHealthy(
     key = 'messaging',
     options: MessagingHealthOptions = {},
   ): Promise<MessagingHealthResult> {
@@ -41,23 +44,20 @@ export class MessagingHealthIndicator {
       this.probe(() => this.outboxStore.dispatchLagMs(), timeoutMs),
       this.probe(() => this.connection.client.ping(), timeoutMs),
     ]);
-    const database: ComponentHealth = lag.error
-      ? { status: 'down', error: lag.error }
-      : { status: 'up' };
-    const redisHealth: ComponentHealth = redis.error
-      ? { status: 'down', error: redis.error }
-      : { status: 'up' };
+    const database = componentHealth(lag.error);
+    const redisHealth = componentHealth(redis.error);
     const lagMs = lag.error ? null : (lag.value ?? 0);
     const oldestInFlightMs = this.inFlight.oldestAgeMs();
-    const up =
-      database.status === 'up' &&
-      redisHealth.status === 'up' &&
-      lagMs !== null &&
-      lagMs <= maxLagMs &&
-      oldestInFlightMs <= maxInFlightMs;
+    const problems = [
+      database.error && `database: ${database.error}`,
+      redisHealth.error && `redis: ${redisHealth.error}`,
+      lagMs !== null && lagMs > maxLagMs && `lag ${lagMs} ms > ${maxLagMs} ms`,
+      oldestInFlightMs > maxInFlightMs &&
+        `a message has been in progress ${oldestInFlightMs} ms > ${maxInFlightMs} ms (stuck?)`,
+    ].filter((problem): problem is string => typeof problem === 'string');
     return {
       [key]: {
-        status: up ? 'up' : 'down',
+        status: problems.length === 0 ? 'up' : 'down',
         endpoint: this.options.endpoint,
         database,
         redis: redisHealth,
@@ -65,30 +65,9 @@ export class MessagingHealthIndicator {
         maxLagMs,
         oldestInFlightMs,
         maxInFlightMs,
+        ...(problems.length > 0 && { problems }),
       },
     };
-  }
-
-  /** Like `check`, but throws `MessagingHealthCheckError` (Terminus's contract) when down. */
-  async isHealthy(
-    key = 'messaging',
-    options: MessagingHealthOptions = {},
-  ): Promise<MessagingHealthResult> {
-    const result = await this.check(key, options);
-    const details = result[key];
-    if (details.status === 'down') {
-      const reasons = [
-        details.database.error && `database: ${details.database.error}`,
-        details.redis.error && `redis: ${details.redis.error}`,
-        details.lagMs !== null &&
-          details.lagMs > details.maxLagMs &&
-          `lag ${details.lagMs} ms > ${details.maxLagMs} ms`,
-        details.oldestInFlightMs > details.maxInFlightMs &&
-          `a message has been in progress ${details.oldestInFlightMs} ms > ${details.maxInFlightMs} ms (stuck?)`,
-      ].filter(Boolean);
-      throw new MessagingHealthCheckError(`Messaging is down: ${reasons.join('; ')}`, result);
-    }
-    return result;
   }
 
   private async probe<T>(
@@ -107,4 +86,8 @@ export class MessagingHealthIndicator {
       clearTimeout(timer);
     }
   }
+}
+
+function componentHealth(error: string | undefined): ComponentHealth {
+  return error ? { status: 'down', error } : { status: 'up' };
 }

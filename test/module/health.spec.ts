@@ -1,13 +1,29 @@
-import type { INestApplication } from '@nestjs/common';
+import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
-import { MessagingHealthCheckError, MessagingHealthIndicator } from '../../lib';
+import { MessagingHealthIndicator } from '../../lib';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../../lib/consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../../lib/interfaces/consistent-messaging-options.interface';
 import { InFlightMessages } from '../../lib/metrics/in-flight-messages';
 import { OutboxStore } from '../../lib/outbox/outbox.store';
 import { ProducerConnection } from '../../lib/transport/producer-connection';
 import { cleanUp, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
+
+/** A health route as the README shows it. */
+@Controller('health')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly messaging: MessagingHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.messaging.isHealthy('messaging', { maxLagMs: 30000 })]);
+  }
+}
 
 describe('messaging health indicator', () => {
   const prefix = uniquePrefix('health');
@@ -17,8 +33,11 @@ describe('messaging health indicator', () => {
     app = await startEndpoint({
       endpoint: 'health',
       prefix,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController],
       messaging: { consume: false, relay: { sweepIntervalMs: 3_600_000 } },
     });
+    await app.listen(0, '127.0.0.1');
   });
 
   afterAll(async () => {
@@ -37,7 +56,10 @@ describe('messaging health indicator', () => {
       app.get(InFlightMessages),
     );
 
-  it('is up when the database and Redis answer and nothing is late', async () => {
+  it('is up when the database and Redis answer and nothing is late, and Terminus says so', async () => {
+    const up = await fetch(`${await app.getUrl()}/health`);
+    expect(up.status).toBe(200);
+    expect(await up.json()).toMatchObject({ status: 'ok', info: { messaging: { status: 'up' } } });
     const result = await indicator().isHealthy('messaging');
     expect(result).toEqual({
       messaging: {
@@ -58,20 +80,20 @@ describe('messaging health indicator', () => {
     try {
       await waitFor('time to pass', () => app.get(InFlightMessages).oldestAgeMs() > 200);
       expect(
-        (await indicator().check('messaging', { maxInFlightMs: 60000 })).messaging.status,
+        (await indicator().isHealthy('messaging', { maxInFlightMs: 60000 })).messaging.status,
       ).toBe('up');
-      const stuck = await indicator().check('messaging', { maxInFlightMs: 100 });
+      const stuck = await indicator().isHealthy('messaging', { maxInFlightMs: 100 });
       expect(stuck.messaging).toMatchObject({ status: 'down', maxInFlightMs: 100 });
       expect(stuck.messaging.oldestInFlightMs).toBeGreaterThan(200);
-      await expect(indicator().isHealthy('messaging', { maxInFlightMs: 100 })).rejects.toThrow(
-        /in progress \d+ ms > 100 ms/,
-      );
+      expect(stuck.messaging.problems).toEqual([
+        expect.stringMatching(/in progress \d+ ms > 100 ms/),
+      ]);
     } finally {
       end();
     }
-    expect((await indicator().check('messaging', { maxInFlightMs: 100 })).messaging.status).toBe(
-      'up',
-    );
+    expect(
+      (await indicator().isHealthy('messaging', { maxInFlightMs: 100 })).messaging.status,
+    ).toBe('up');
   });
 
   it('is down, with the lag, when the oldest pending message is older than the threshold', async () => {
@@ -83,17 +105,13 @@ describe('messaging health indicator', () => {
       [messageId, messageId],
     );
     try {
-      const result = await indicator().check('outbox');
+      const result = await indicator().isHealthy('outbox');
       expect(result.outbox.status).toBe('down');
       expect(result.outbox.lagMs).toBeGreaterThanOrEqual(119000);
-      expect((await indicator().check('outbox', { maxLagMs: 300000 })).outbox.status).toBe('up');
-      const error = await indicator()
-        .isHealthy('outbox')
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(MessagingHealthCheckError);
-      expect((error as MessagingHealthCheckError).isHealthCheckError).toBe(true);
-      expect((error as MessagingHealthCheckError).message).toMatch(/lag \d+ ms > 60000 ms/);
-      expect((error as MessagingHealthCheckError).causes.outbox.status).toBe('down');
+      expect((await indicator().isHealthy('outbox', { maxLagMs: 300000 })).outbox.status).toBe(
+        'up',
+      );
+      expect(result.outbox.problems).toEqual([expect.stringMatching(/lag \d+ ms > 60000 ms/)]);
     } finally {
       await app
         .get(DataSource)
@@ -104,16 +122,19 @@ describe('messaging health indicator', () => {
   it('is down when the database fails or does not answer in time', async () => {
     const failing = await withDataSource(() =>
       Promise.reject(new Error('connect ECONNREFUSED')),
-    ).check();
+    ).isHealthy();
     expect(failing.messaging).toMatchObject({
       status: 'down',
       database: { status: 'down', error: 'connect ECONNREFUSED' },
       redis: { status: 'up' },
       lagMs: null,
     });
-    const hanging = await withDataSource(() => new Promise(() => undefined)).check('messaging', {
-      timeoutMs: 100,
-    });
+    const hanging = await withDataSource(() => new Promise(() => undefined)).isHealthy(
+      'messaging',
+      {
+        timeoutMs: 100,
+      },
+    );
     expect(hanging.messaging.database).toEqual({
       status: 'down',
       error: 'no answer within 100 ms',
@@ -124,11 +145,18 @@ describe('messaging health indicator', () => {
     const connection = app.get(ProducerConnection);
     connection.client.disconnect();
     try {
-      const result = await indicator().check();
+      const result = await indicator().isHealthy();
       expect(result.messaging.status).toBe('down');
       expect(result.messaging.redis.status).toBe('down');
       expect(result.messaging.database.status).toBe('up');
-      await expect(indicator().isHealthy()).rejects.toThrow(/redis: /);
+      expect(result.messaging.problems).toEqual([expect.stringMatching(/^redis: /)]);
+      // Through Terminus: the check answers 503 with the details.
+      const down = await fetch(`${await app.getUrl()}/health`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({
+        status: 'error',
+        error: { messaging: { status: 'down', redis: { status: 'down' } } },
+      });
     } finally {
       await connection.client.connect().catch(() => undefined);
       await waitFor('Redis back', () => connection.client.status === 'ready');
