@@ -148,7 +148,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
 }
 
 /** Read when the module is defined (ConsistentMessagingExtras); Nest leaves them in the options. */
-const MODULE_EXTRAS = { isGlobal: true, dataSource: true, admin: true };
+const MODULE_EXTRAS = { isGlobal: true, dataSource: true, admin: true, queues: true };
 
 /** Options given that don't exist (a typo, or one that was removed), each with what to do. */
 function unknownOptions(

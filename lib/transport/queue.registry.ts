@@ -10,6 +10,7 @@ import { TolerantQueue } from './tolerant-job';
 @Injectable()
 export class QueueRegistry {
   private readonly queues = new Map<string, Queue<MessageEnvelope>>();
+  private readonly exposedQueues: Queue<MessageEnvelope>[] = [];
   private readonly logger = new Logger('ConsistentMessaging');
 
   constructor(
@@ -39,8 +40,23 @@ export class QueueRegistry {
     return queue;
   }
 
+  /**
+   * A queue for the application's own use (`@InjectQueue`, bull-board: the `queues` extra), on a
+   * connection of its own, so that nothing it does can stall or close the dispatcher's.
+   */
+  exposed(endpoint: string): Queue<MessageEnvelope> {
+    const queue = new TolerantQueue<MessageEnvelope>(endpoint, {
+      connection: { ...this.options.redis },
+      prefix: this.options.queuePrefix,
+    });
+    queue.on('error', (error: Error) => this.logger.warn(`Queue "${endpoint}": ${error.message}`));
+    this.exposedQueues.push(queue);
+    return queue;
+  }
+
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    const all = [...this.queues.values(), ...this.exposedQueues.splice(0)];
+    await Promise.all(all.map((queue) => queue.close()));
     this.queues.clear();
   }
 }
