@@ -14,9 +14,21 @@ export interface HarnessOptions {
   faultKinds?: string[];
 }
 
-const usage =
-  'harness [--seed N] [--duration S] [--processes N] [--b-workers N] [--c-workers N] [--verbose] ' +
-  '[--faults "kind,kind"]';
+const flags =
+  '[--seed N] [--duration S] [--processes N] [--b-workers N] [--c-workers N] ' +
+  '[--quiescence-timeout S] [--verbose] [--faults "kind,kind"]';
+const usage = `harness ${flags} (--help explains them)`;
+
+/** What `--help` prints. */
+export const HARNESS_HELP = `usage: npm run harness -- ${flags}
+  --seed N                replay a run: the seed the report printed (default random)
+  --duration S            seconds of fault injection (default 60)
+  --processes N           business processes started through A (default 500)
+  --b-workers N, --c-workers N
+                          worker processes of endpoints B and C (default 2 each)
+  --quiescence-timeout S  how long to wait for the system to drain after the faults (default 90)
+  --verbose               print every fault as it is injected
+  --faults "kind,kind"    only these kinds of fault, named as in the report`;
 
 /** Parses `--name value` flags; unknown flags are an error. */
 export function parseHarnessOptions(argv: string[]): HarnessOptions {

@@ -9,10 +9,14 @@
  */
 import 'reflect-metadata';
 import { runHarness } from './harness.run';
-import { parseHarnessOptions } from './harness.options';
+import { HARNESS_HELP, parseHarnessOptions } from './harness.options';
 import { formatReport } from './report.printer';
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${HARNESS_HELP}\n`);
+    return;
+  }
   const options = parseHarnessOptions(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`[harness] ${line}\n`);
   log(

@@ -1,4 +1,3 @@
-
 /** A garbage job written into a queue, and when. */
 export interface GarbageJob {
   queue: 'b' | 'c';
