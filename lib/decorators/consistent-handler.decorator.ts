@@ -1,6 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
 import { CONSISTENT_HANDLER_METADATA } from '../consistent-messaging.constants';
-import { rememberDecoratedClass } from '../discovery/decorated-classes';
+import { decoratedMethod } from '../discovery/decorated-classes';
 import type { MessageClass } from '../interfaces/message-class.interface';
 
 export interface ConsistentHandlerMetadata {
@@ -13,11 +12,5 @@ export interface ConsistentHandlerMetadata {
  * the inbox and writes what it publishes to the outbox; a duplicate of a handled message never
  * reaches it.
  */
-export const ConsistentHandler =
-  (messageClass: MessageClass): MethodDecorator =>
-  (target, key, descriptor) => {
-    rememberDecoratedClass(target);
-    return SetMetadata<string, ConsistentHandlerMetadata>(CONSISTENT_HANDLER_METADATA, {
-      messageClass,
-    })(target, key, descriptor);
-  };
+export const ConsistentHandler = (messageClass: MessageClass): MethodDecorator =>
+  decoratedMethod<ConsistentHandlerMetadata>(CONSISTENT_HANDLER_METADATA, { messageClass });

@@ -1,6 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
 import { IDEMPOTENT_HANDLER_METADATA } from '../consistent-messaging.constants';
-import { rememberDecoratedClass } from '../discovery/decorated-classes';
+import { decoratedMethod } from '../discovery/decorated-classes';
 import type { MessageClass } from '../interfaces/message-class.interface';
 
 export interface IdempotentHandlerMetadata {
@@ -13,11 +12,5 @@ export interface IdempotentHandlerMetadata {
  * with backoff, receives `context.idempotencyKey` (the message id, stable across retries and
  * duplicates) to pass to the external system, and may not publish or send.
  */
-export const IdempotentHandler =
-  (messageClass: MessageClass): MethodDecorator =>
-  (target, key, descriptor) => {
-    rememberDecoratedClass(target);
-    return SetMetadata<string, IdempotentHandlerMetadata>(IDEMPOTENT_HANDLER_METADATA, {
-      messageClass,
-    })(target, key, descriptor);
-  };
+export const IdempotentHandler = (messageClass: MessageClass): MethodDecorator =>
+  decoratedMethod<IdempotentHandlerMetadata>(IDEMPOTENT_HANDLER_METADATA, { messageClass });

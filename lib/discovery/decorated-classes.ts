@@ -1,4 +1,4 @@
-import type { Type } from '@nestjs/common';
+import { SetMetadata, type Type } from '@nestjs/common';
 
 /**
  * Every class with a method decorated by @ConsistentHandler(), @IdempotentHandler() or @Outbox(),
@@ -13,4 +13,12 @@ export function rememberDecoratedClass(target: object): void {
 
 export function decoratedClasses(): Type[] {
   return [...decorated];
+}
+
+/** A method decorator that sets `key` to `value` on the method and remembers its class. */
+export function decoratedMethod<T>(key: string, value: T): MethodDecorator {
+  return (target, propertyKey, descriptor) => {
+    rememberDecoratedClass(target);
+    return SetMetadata<string, T>(key, value)(target, propertyKey, descriptor);
+  };
 }

@@ -5,11 +5,8 @@ import {
   MESSAGING_DATA_SOURCE,
 } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { affectedRows } from '../storage/affected-rows';
 import { messagingTableNames } from '../storage/messaging-schema';
-
-interface DeleteResult {
-  affectedRows?: number;
-}
 
 /**
  * Batched deletes of old rows. Each statement reads an index range from its start (`ix_pending` for
@@ -32,7 +29,7 @@ export class RetentionStore {
 
   /** Deletes up to `limit` outbox rows dispatched more than `olderThanMs` ago; returns how many. */
   async deleteDispatchedOutbox(olderThanMs: number, limit: number): Promise<number> {
-    return this.affected(
+    return affectedRows(
       await this.dataSource.query(
         `DELETE FROM ${this.outbox}
          WHERE dispatched_at IS NOT NULL AND dispatched_at < NOW(3) - INTERVAL ? MICROSECOND
@@ -44,7 +41,7 @@ export class RetentionStore {
 
   /** Deletes up to `limit` inbox records processed more than `olderThanMs` ago; returns how many. */
   async deleteProcessedInbox(olderThanMs: number, limit: number): Promise<number> {
-    return this.affected(
+    return affectedRows(
       await this.dataSource.query(
         `DELETE FROM ${this.inbox}
          WHERE processed_at < NOW(3) - INTERVAL ? MICROSECOND
@@ -52,10 +49,5 @@ export class RetentionStore {
         [olderThanMs * 1000, limit],
       ),
     );
-  }
-
-  private affected(result: DeleteResult | [unknown, number] | undefined): number {
-    if (Array.isArray(result)) return Number(result[1]) || 0;
-    return result?.affectedRows ?? 0;
   }
 }

@@ -5,6 +5,7 @@ import {
   MESSAGING_DATA_SOURCE,
 } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { affectedRows } from './affected-rows';
 import { messagingTableNames } from './messaging-schema';
 
 /** A dead letter as it is written. */
@@ -262,9 +263,4 @@ function toRetriable(row: Row): RetriableRow {
     envelopeTruncated: Boolean(row.envelope_truncated),
     unreadable: Boolean(row.unreadable),
   };
-}
-
-function affectedRows(result: unknown): number {
-  if (Array.isArray(result)) return Number(result[1]) || 0;
-  return (result as { affectedRows?: number } | undefined)?.affectedRows ?? 0;
 }

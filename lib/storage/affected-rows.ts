@@ -1,0 +1,5 @@
+/** How many rows a DELETE or UPDATE changed, from what mysql2 answers through TypeORM. */
+export function affectedRows(result: unknown): number {
+  if (Array.isArray(result)) return Number(result[1]) || 0;
+  return (result as { affectedRows?: number } | undefined)?.affectedRows ?? 0;
+}
