@@ -226,10 +226,13 @@ describe('G10 durable dead letters', () => {
       expect((await deadLetters.list()).find((one) => one.jobId === poison.id)?.error).toHaveLength(
         201,
       );
-      const lines = [...errors.mock.calls, ...warnings.mock.calls]
-        .map(([text]) => String(text))
-        .filter((text) => text.includes(poison.id));
-      expect(lines.length).toBeGreaterThanOrEqual(attempts);
+      const linesAbout = (id: string): string[] =>
+        [...errors.mock.calls, ...warnings.mock.calls]
+          .map(([text]) => String(text))
+          .filter((text) => text.includes(id));
+      // The row is written before the final failure is logged.
+      await waitFor('a line per attempt', () => linesAbout(poison.id).length >= attempts);
+      const lines = linesAbout(poison.id);
       for (const line of lines) {
         expect(line.length).toBeLessThan(800);
         expect(line).toMatch(/… \(\d+ characters\)/);

@@ -17,7 +17,7 @@ import {
 import { RedisServerProcess, freePort } from '../support/redis-server';
 import { db, redis } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
-import { cleanUp, sleep, uniquePrefix } from '../support/test-endpoint';
+import { cleanUp, sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 @Message('startup.Noted')
 class Noted {
@@ -98,9 +98,10 @@ describe('startup checks', () => {
           /^ForgottenHandler has @ConsistentHandler\(\).* is no provider or controller of this application, so they never run/,
         ),
       );
-      await sleep(1500);
-      expect(texts()).toContainEqual(
-        expect.stringMatching(/No SIGTERM handler: call app.enableShutdownHooks\(\) in main.ts/),
+      await waitFor('the shutdown-hook warning', () =>
+        texts().some((text) =>
+          /No SIGTERM handler: call app.enableShutdownHooks\(\) in main.ts/.test(text),
+        ),
       );
     } finally {
       warnings.mockRestore();
