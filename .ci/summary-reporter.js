@@ -2,8 +2,9 @@ const fs = require('fs');
 const path = require('path');
 
 /**
- * Writes { passed, failed, total } to .test-results/summary.json (or the file TEST_SUMMARY names)
- * after each run, and ends the output with the plain line `N passed, N failed`.
+ * Writes { passed, failed, total } to .test-results/summary.json (or the file TEST_SUMMARY names:
+ * there, or anywhere when absolute) after each run, and ends the output with the plain line
+ * `N passed, N failed`.
  */
 class SummaryReporter {
   constructor(globalConfig) {
@@ -18,7 +19,7 @@ class SummaryReporter {
     const dir = path.join(this.rootDir, '.test-results');
     fs.mkdirSync(dir, { recursive: true });
     const file = process.env.TEST_SUMMARY || 'summary.json';
-    fs.writeFileSync(path.join(dir, file), JSON.stringify(summary) + '\n');
+    fs.writeFileSync(path.resolve(dir, file), JSON.stringify(summary) + '\n');
     process.stdout.write(`${passed} passed, ${failed} failed\n`);
   }
 }

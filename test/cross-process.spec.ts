@@ -254,13 +254,7 @@ describe('endpoints in separate processes', () => {
         return false;
       }
       for (const queue of queues) {
-        const jobs = await queue.getJobCounts(
-          'waiting',
-          'active',
-          'delayed',
-          'prioritized',
-          'paused',
-        );
+        const jobs = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
         if (Object.values(jobs).some((n) => n > 0)) {
           waitingFor = `queue ${queue.name} to drain: ${JSON.stringify(jobs)}`;
           return false;

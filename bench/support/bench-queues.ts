@@ -40,9 +40,9 @@ export class BenchQueues {
     return this.sink.getWaitingCount();
   }
 
-  /** Input jobs not finished yet (waiting, paused, active, delayed). */
+  /** Input jobs not finished yet (waiting, active, delayed). */
   async workPending(): Promise<number> {
-    const counts = await this.work.getJobCounts('waiting', 'paused', 'active', 'delayed');
+    const counts = await this.work.getJobCounts('waiting', 'active', 'delayed');
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
   }
 

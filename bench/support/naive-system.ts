@@ -1,6 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import { DataSource } from 'typeorm';
-import type { MysqlConnectionOptions } from 'typeorm/driver/mysql/MysqlConnectionOptions';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { MessageEnvelope } from '../../lib';
 import { CountingLogger } from './client-counters';
 import type { DispatchTimings } from './dispatch-timings';
@@ -71,7 +70,7 @@ export async function startNaive(options: SystemOptions): Promise<System> {
  * The business database as both systems see it: the bench's row entity, statements counted, one
  * connection per concurrent message plus two (marks, sweeps).
  */
-export function dataSourceOptions(options: SystemOptions): MysqlConnectionOptions {
+export function dataSourceOptions(options: SystemOptions): DataSourceOptions {
   return {
     type: 'mysql',
     ...db,

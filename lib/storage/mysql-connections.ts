@@ -1,8 +1,14 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { MysqlConnectionOptions } from 'typeorm/driver/mysql/MysqlConnectionOptions';
 
 /** mysql2's default `connectionLimit`, which TypeORM keeps unless `poolSize` is set. */
 const MYSQL2_DEFAULT_POOL_SIZE = 10;
+
+/** The options that size the pool (TypeORM 0.3 and 1.x name their option types differently). */
+interface PoolOptions {
+  name?: string;
+  poolSize?: number;
+  extra?: { connectionLimit?: unknown };
+}
 
 /** The connection pool of a DataSource, which handlers' transactions share. */
 export interface ConnectionPool {
@@ -14,9 +20,9 @@ export interface ConnectionPool {
 
 /** mysql2's pool: `extra.connectionLimit`, else TypeORM's `poolSize`, else 10. */
 export function connectionPoolOf(dataSource: DataSource): ConnectionPool {
-  const options = dataSource.options as MysqlConnectionOptions;
-  const extra = options.extra as { connectionLimit?: unknown } | undefined;
-  const name = `TypeORM data source "${dataSource.name}"`;
+  const options = dataSource.options as PoolOptions;
+  const extra = options.extra;
+  const name = `TypeORM data source "${options.name ?? 'default'}"`;
   if (extra?.connectionLimit !== undefined) {
     // As mysql2 reads it: 0 is unbounded, what is no number is its default.
     const size = Number(extra.connectionLimit);

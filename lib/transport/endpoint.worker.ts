@@ -22,6 +22,7 @@ import { untilAborted } from '../unit-of-work/until-aborted';
 import { settlesWithin } from '../relay/settles-within';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import { parseEnvelope } from './envelope.parser';
+import { bullConnection } from './bull-connection';
 import { TolerantWorker, unreadableDataOf } from './tolerant-job';
 
 /**
@@ -54,7 +55,7 @@ export class EndpointWorker {
       endpoint,
       (job, token) => this.process(job, token),
       {
-        connection: { ...redis, maxRetriesPerRequest: null },
+        connection: bullConnection({ ...redis, maxRetriesPerRequest: null }),
         prefix: queuePrefix,
         concurrency,
         lockDuration: lockDurationMs,

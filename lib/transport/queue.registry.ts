@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import { bullConnection } from './bull-connection';
 import { ProducerConnection } from './producer-connection';
 import { TolerantQueue } from './tolerant-job';
 
@@ -46,7 +47,7 @@ export class QueueRegistry {
    */
   exposed(endpoint: string): Queue<MessageEnvelope> {
     const queue = new TolerantQueue<MessageEnvelope>(endpoint, {
-      connection: { ...this.options.redis },
+      connection: bullConnection({ ...this.options.redis }),
       prefix: this.options.queuePrefix,
     });
     queue.on('error', (error: Error) => this.logger.warn(`Queue "${endpoint}": ${error.message}`));

@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type {
-  AfterQueryEvent,
-  BeforeQueryEvent,
   DataSource,
   EntitySubscriberInterface,
   InsertEvent,
@@ -25,6 +23,12 @@ import { destroyConnection } from '../storage/mysql-connections';
 import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
 import type { UnitOfWork } from './unit-of-work';
 import { activeUnitOfWork, isOutsideItsTransactions, unitOfWorkOf } from './unit-of-work.storage';
+
+/** What the query events carry that is read here (generic in TypeORM 0.3, not in 1.x). */
+interface QuerySeen {
+  query: string;
+  queryRunner: QueryRunner;
+}
 
 /** Errors on which InnoDB rolls back the whole transaction, not only the statement. */
 const TRANSACTION_ROLLED_BACK: Record<number, string> = {
@@ -54,7 +58,7 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
    * A statement on another connection while a handler's or @Outbox() method's unit is open on
    * this path would commit on its own (a query runner the code kept from before the unit).
    */
-  beforeQuery(event: BeforeQueryEvent<ObjectLiteral>): void {
+  beforeQuery(event: QuerySeen): void {
     const unitOfWork = activeUnitOfWork(this.dataSource);
     if (unitOfWork?.owner === 'library' && unitOfWork.queryRunner !== event.queryRunner)
       throw new ForeignConnectionError(event.query);
@@ -72,7 +76,7 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
   }
 
   /** Notes a transaction the database rolled back under the code, so that it is not committed. */
-  afterQuery(event: AfterQueryEvent<ObjectLiteral>): void {
+  afterQuery(event: QuerySeen & { success: boolean; error?: unknown }): void {
     if (event.success) return;
     const reason = TRANSACTION_ROLLED_BACK[mysqlErrno(event.error) ?? 0];
     const unitOfWork = unitOfWorkOf(event.queryRunner);

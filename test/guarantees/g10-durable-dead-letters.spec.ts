@@ -12,7 +12,7 @@ import {
   NobodyHandlesThis,
   Reserve,
 } from '../fixtures/g10-inventory';
-import { deliver, envelopeOf, jobsIn } from '../support/jobs';
+import { deliver, envelopeOf, jobsIn, redisOf } from '../support/jobs';
 import { RedisServerProcess, freePort } from '../support/redis-server';
 import { closeAndCleanUp, startEndpointWithSink } from '../support/scenarios';
 import { uniquePrefix, waitFor } from '../support/test-endpoint';
@@ -245,7 +245,7 @@ describe('G10 durable dead letters', () => {
 
   it('refuses to retry a dead letter whose stored data is not JSON once BullMQ dropped its job', async () => {
     await queue.add('g10.Reserve', {}, { jobId: 'garbage-d', delay: 1000, attempts });
-    const client = await queue.client;
+    const client = await redisOf(queue);
     await client.hset(`${queue.opts.prefix}:${queue.name}:garbage-d`, { data: '{garbage' });
     await waitFor('garbage-d dead-lettered', isDeadLetter('garbage-d'), 20000);
     expect(await deadLetters.get('garbage-d')).toMatchObject({

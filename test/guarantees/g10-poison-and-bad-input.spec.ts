@@ -11,7 +11,14 @@ import {
   NobodyHandlesThis,
   Reserve,
 } from '../fixtures/g10-inventory';
-import { deliver, envelopeOf, inboxCount, jobsIn, outboxRowsCausedBy } from '../support/jobs';
+import {
+  deliver,
+  envelopeOf,
+  inboxCount,
+  jobsIn,
+  outboxRowsCausedBy,
+  redisOf,
+} from '../support/jobs';
 import { closeAndCleanUp, startEndpointWithSink } from '../support/scenarios';
 import { sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
@@ -232,7 +239,7 @@ describe('G10 poison messages and bad input', () => {
     const garbage = '{not json at all';
     // Delayed, so that no worker reads it before its data is overwritten behind BullMQ's back.
     await queue.add('g10.Reserve', {}, { jobId: 'garbage-1', delay: 1000, attempts });
-    const client = await queue.client;
+    const client = await redisOf(queue);
     await client.hset(`${queue.opts.prefix}:${queue.name}:garbage-1`, { data: garbage });
     await waitFor('garbage-1 dead-lettered', stateIs('garbage-1', 'failed'), 20000);
     const letter = await deadLetters.get('garbage-1');

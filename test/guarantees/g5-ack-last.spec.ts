@@ -22,6 +22,7 @@ import {
   insertsWaitingOn,
   openQueue,
   outboxRowsCausedBy,
+  redisOf,
 } from '../support/jobs';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
@@ -186,7 +187,7 @@ describe('G5 ack last, and lock expiry', () => {
     // BullMQ renews the lock every lockDuration / 2 while the worker's event loop runs, so a slow
     // handler alone keeps it. It is lost when a renewal comes too late (GC pause, blocked event
     // loop, network partition): the key expires. Delete it, as that expiry would.
-    await (await queue.client).del(lockKeyOf(prefix, endpoint, envelope.id));
+    await (await redisOf(queue)).del(lockKeyOf(prefix, endpoint, envelope.id));
     await waitFor('the job to be redelivered to the second instance', async () => {
       const stalled = (await queue.getJob(envelope.id))?.stalledCounter === 1;
       const blockedOnInbox = (await insertsWaitingOn(dataSource(), `${prefix}inbox`)) > 0;

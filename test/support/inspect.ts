@@ -3,6 +3,7 @@ import { type Job, type JobType, Queue, QueueEvents } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { type MessageEnvelope, OutboxSweeper } from '../../lib';
+import { bullConnection } from '../../lib/transport/bull-connection';
 import { queuePrefixOf } from './jobs';
 import { redis as defaultRedis } from './services';
 
@@ -83,13 +84,15 @@ export async function inboxRows(
     ]);
 }
 
-/** Every job state a message can be in once it was added (repeatable jobs excepted). */
+/**
+ * Every job state a message can be in once it was added (repeatable jobs excepted). 'waiting'
+ * takes in a paused queue's jobs on BullMQ 5; 6 has no paused state of its own.
+ */
 const ALL_STATES: JobType[] = [
-  'wait',
+  'waiting',
   'active',
   'delayed',
   'prioritized',
-  'paused',
   'waiting-children',
   'completed',
   'failed',
@@ -113,7 +116,7 @@ export class QueueInspector {
     let queue = this.queues.get(endpoint);
     if (!queue) {
       queue = new Queue<MessageEnvelope>(endpoint, {
-        connection: this.connection,
+        connection: bullConnection(this.connection),
         prefix: queuePrefixOf(this.prefix),
       });
       this.queues.set(endpoint, queue);
@@ -170,7 +173,7 @@ export class CompletionRecorder {
   constructor(prefix: string, endpoint: string, connection: RedisOptions = defaultRedis) {
     // Reads the event stream from its start: no event is missed however late the reader starts.
     this.events = new QueueEvents(endpoint, {
-      connection,
+      connection: bullConnection(connection),
       prefix: queuePrefixOf(prefix),
       lastEventId: '0',
     });

@@ -1,5 +1,6 @@
 import { type Job, Queue } from 'bullmq';
 import { randomUUID } from 'crypto';
+import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { type MessageEnvelope, messageTypeOf, type MessageClass } from '../../lib';
 import type { OutboxRow as FullOutboxRow } from './inspect';
@@ -72,6 +73,15 @@ export async function deliver<T>(
   });
 }
 
+/** The Redis client a queue uses: `queue.client` on BullMQ 5, its backend's on 6. */
+export function redisOf(queue: Queue): Promise<Redis> {
+  const seen = queue as unknown as {
+    client?: Promise<Redis>;
+    backend?: { client: Promise<Redis> };
+  };
+  return seen.client ?? (seen.backend as { client: Promise<Redis> }).client;
+}
+
 /** Every job in the queue, in whatever state. */
 export async function jobsIn<T>(queue: Queue<T>): Promise<Job<T>[]> {
   const jobs: (Job<T> | undefined)[] = await queue.getJobs([
@@ -81,7 +91,6 @@ export async function jobsIn<T>(queue: Queue<T>): Promise<Job<T>[]> {
     'prioritized',
     'completed',
     'failed',
-    'paused',
     'waiting-children',
   ]);
   return jobs.filter((job): job is Job<T> => job !== undefined);
