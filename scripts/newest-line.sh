@@ -17,7 +17,9 @@ setup() {
   cp -a "$root/node_modules" "$copy/"
   cd "$copy"
   npm install --no-save --no-audit --no-fund --ignore-scripts "${NEWEST[@]}"
-  npm ls "${NEWEST[@]%@*}" --depth=0
+  for package in "${NEWEST[@]%@*}"; do
+    echo "$package $(node -p "require('./node_modules/$package/package.json').version")"
+  done
   npx tsc -p tsconfig.json --noEmit
 }
 
