@@ -16,10 +16,13 @@ class SummaryReporter {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const total = results.numTotalTests + results.numRuntimeErrorTestSuites;
     const summary = { passed, failed, total };
-    const dir = path.join(this.rootDir, '.test-results');
-    fs.mkdirSync(dir, { recursive: true });
-    const file = process.env.TEST_SUMMARY || 'summary.json';
-    fs.writeFileSync(path.resolve(dir, file), JSON.stringify(summary) + '\n');
+    const file = path.resolve(
+      this.rootDir,
+      '.test-results',
+      process.env.TEST_SUMMARY || 'summary.json',
+    );
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(summary) + '\n');
     process.stdout.write(`${passed} passed, ${failed} failed\n`);
   }
 }
