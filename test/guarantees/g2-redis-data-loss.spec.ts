@@ -92,7 +92,7 @@ describe('G2 Redis data loss', () => {
     await waitFor('a new event to be delivered', () => handled(after) === 1);
     await sleep(SETTLE_MS);
     expect([handled(first), handled(held), handled(after)]).toEqual([1, 1, 1]);
-  });
+  }, 150000);
 
   it('counts and logs an event no endpoint subscribes to, instead of silently dispatching it', async () => {
     const warnings = jest.spyOn(Logger.prototype, 'warn');
