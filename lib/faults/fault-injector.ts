@@ -3,19 +3,36 @@ import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants'
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { FaultContext, FaultPoint } from './fault-hooks.interface';
 
+type FaultHook = (context: FaultContext) => void | Promise<void>;
+
 /** Calls the test's hook at a named failure point; costs one property lookup when none is set. */
 @Injectable()
 export class FaultInjector {
+  /** Hooks set while the application runs (the test kit's), before those of the options. */
+  private readonly armed: Partial<Record<FaultPoint, FaultHook>> = {};
+
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
   ) {}
 
   isSet(point: FaultPoint): boolean {
-    return this.options.faultHooks[point] !== undefined;
+    return this.hookAt(point) !== undefined;
   }
 
   async at(point: FaultPoint, context: Omit<FaultContext, 'endpoint'>): Promise<void> {
-    const hook = this.options.faultHooks[point];
+    const hook = this.hookAt(point);
     if (hook) await hook({ endpoint: this.options.endpoint, ...context });
+  }
+
+  /** Sets a hook at a point until the returned function is called. */
+  arm(point: FaultPoint, hook: FaultHook): () => void {
+    this.armed[point] = hook;
+    return () => {
+      if (this.armed[point] === hook) delete this.armed[point];
+    };
+  }
+
+  private hookAt(point: FaultPoint): FaultHook | undefined {
+    return this.armed[point] ?? this.options.faultHooks[point];
   }
 }

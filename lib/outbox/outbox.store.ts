@@ -125,6 +125,22 @@ export class OutboxStore {
     return rows[0] ? Math.max(0, Number(rows[0].lag_ms)) : 0;
   }
 
+  /** Every message in the outbox, oldest first, with whether it was dispatched (the test kit). */
+  async findAll(): Promise<(OutboxMessage & { dispatched: boolean })[]> {
+    const rows: (OutboxRow & { dispatched: number | string })[] = await this.dataSource.query(
+      `SELECT ${COLUMNS}, dispatched_at IS NOT NULL AS dispatched FROM ${this.table} ORDER BY id`,
+    );
+    return rows.map((row) => ({ ...toMessage(row), dispatched: Number(row.dispatched) === 1 }));
+  }
+
+  /** How many messages wait for dispatch. */
+  async countPending(): Promise<number> {
+    const [row]: { pending: string | number }[] = await this.dataSource.query(
+      `SELECT COUNT(*) AS pending FROM ${this.table} WHERE ${PENDING}`,
+    );
+    return Number(row.pending);
+  }
+
   /** Pending messages an endpoint wrote while handling one incoming message. */
   async findPendingCausedBy(causationId: string, originEndpoint: string): Promise<OutboxMessage[]> {
     const rows: OutboxRow[] = await this.dataSource.query(

@@ -98,6 +98,15 @@ export class EndpointWorker {
     }
   }
 
+  /** Takes no new jobs until resume(); resolves once those in progress are done (the test kit). */
+  async pause(): Promise<void> {
+    await this.worker?.pause();
+  }
+
+  resume(): void {
+    this.worker?.resume();
+  }
+
   /** Stops at once without waiting: in-progress jobs stay locked and are redelivered later (tests). */
   async kill(): Promise<void> {
     await this.worker?.close(true);

@@ -55,6 +55,11 @@ export class QueueRegistry {
     return queue;
   }
 
+  /** The queues opened so far for dispatch (the test kit). */
+  opened(): Queue<MessageEnvelope>[] {
+    return [...this.queues.values()];
+  }
+
   async close(): Promise<void> {
     const all = [...this.queues.values(), ...this.exposedQueues.splice(0)];
     await Promise.all(all.map((queue) => queue.close()));

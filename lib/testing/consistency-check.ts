@@ -1,0 +1,216 @@
+import type { FaultContext, FaultPoint } from '../faults/fault-hooks.interface';
+import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import { messagingTableNames } from '../storage/messaging-schema';
+import { emptyTables } from '../storage/test-tables';
+import type { EndpointUnderTest } from './endpoint-under-test';
+import {
+  type ComparedTable,
+  type StateSnapshot,
+  comparedTables,
+  differencesBetween,
+  takeSnapshot,
+} from './state-snapshot';
+import type {
+  ConsistencyOptions,
+  ConsistencyReport,
+  ConsistencyScenario,
+  ScenarioResult,
+} from './test-kit.interfaces';
+
+/** The fault the kit injects; a handler never sees it. */
+class InjectedFault extends Error {
+  constructor(point: FaultPoint) {
+    super(`fault injected by the test kit at ${point}`);
+    this.name = 'InjectedFault';
+  }
+}
+
+/** How often a message is delivered again after a failed attempt before the run gives up. */
+const MAX_ATTEMPTS = 5;
+
+/** How long the second worker's copy is given to reach the inbox row the first one holds. */
+const SECOND_WORKER_HEAD_START_MS = 200;
+
+/**
+ * Runs one message's handling under each fault the library knows, each from the same fresh state,
+ * and compares what each left behind with one clean delivery.
+ */
+export class ConsistencyCheck {
+  private readonly tables: ComparedTable[];
+  private readonly envelope: MessageEnvelope;
+  /** Every outgoing message of every run, to take their jobs off the queues at the end. */
+  private readonly outgoingIds = new Set<string>();
+
+  constructor(
+    private readonly endpoint: EndpointUnderTest,
+    message: object,
+    private readonly options: ConsistencyOptions,
+  ) {
+    const own = new Set(Object.values(messagingTableNames(endpoint.options.tablePrefix)));
+    this.tables = comparedTables(endpoint.dataSource, options.entities, own, options.ignoreColumns);
+    this.envelope = endpoint.envelopeOf(message, { headers: options.headers });
+  }
+
+  async run(): Promise<ConsistencyReport> {
+    await this.endpoint.worker.pause();
+    try {
+      const clean = await this.runFresh(async () => {
+        await this.untilHandled();
+        return true;
+      });
+      const scenarios: ScenarioResult[] = [];
+      for (const [scenario, inject] of this.scenarios())
+        scenarios.push(await this.compare(scenario, clean.snapshot, inject));
+      return {
+        messageType: this.envelope.type,
+        consistent: scenarios.every((result) => result.differences.length === 0),
+        scenarios,
+      };
+    } finally {
+      await this.removeDispatchedJobs();
+      this.endpoint.worker.resume();
+    }
+  }
+
+  /** Each scenario returns whether its fault happened. */
+  private scenarios(): [ConsistencyScenario, () => Promise<boolean>][] {
+    return [
+      [
+        'duplicate delivery, one after the other',
+        async () => {
+          await this.untilHandled();
+          await this.untilHandled();
+          return true;
+        },
+      ],
+      [
+        'duplicate delivery at the same time',
+        async () => {
+          await Promise.all([this.untilHandled(), this.untilHandled()]);
+          return true;
+        },
+      ],
+      [
+        'crash or transient error before commit, then redelivery',
+        () => this.failOnceAt('beforeCommit'),
+      ],
+      ['crash after commit, before dispatch', () => this.failOnceAt('afterCommitBeforeDispatch')],
+      ['partial dispatch', () => this.failOnceAt('afterPartialDispatch')],
+      ['lock expiry, redelivered to a second worker', () => this.secondWorkerWhileFirstHolds()],
+    ];
+  }
+
+  private async compare(
+    scenario: ConsistencyScenario,
+    clean: StateSnapshot,
+    inject: () => Promise<boolean>,
+  ): Promise<ScenarioResult> {
+    try {
+      const { applies, snapshot } = await this.runFresh(inject);
+      return { scenario, applies, differences: applies ? differencesBetween(clean, snapshot) : [] };
+    } catch (error) {
+      return { scenario, applies: true, differences: [(error as Error).message] };
+    }
+  }
+
+  private async runFresh(
+    inject: () => Promise<boolean>,
+  ): Promise<{ applies: boolean; snapshot: StateSnapshot }> {
+    const tables = [...this.tables.map((table) => table.name), ...this.prefixTables];
+    await emptyTables(this.endpoint.dataSource, tables);
+    await this.options.arrange?.();
+    const applies = await inject();
+    const outgoing = await this.endpoint.recordedBy(this.envelope.id);
+    for (const message of outgoing) this.outgoingIds.add(message.id);
+    const snapshot = await takeSnapshot(
+      this.endpoint.dataSource,
+      this.tables,
+      outgoing,
+      this.options.effects,
+    );
+    return { applies, snapshot };
+  }
+
+  private get prefixTables(): string[] {
+    const { outbox, inbox, deadLetters } = messagingTableNames(this.endpoint.options.tablePrefix);
+    return [outbox, inbox, deadLetters];
+  }
+
+  /** Delivers the message until an attempt succeeds, as BullMQ would. */
+  private async untilHandled(): Promise<'handled' | 'duplicate'> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.endpoint.attempt(this.envelope);
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS)
+          throw new Error(
+            `still failing after ${MAX_ATTEMPTS} attempts: ${(error as Error).message}`,
+          );
+      }
+    }
+  }
+
+  /** The first attempt fails at the point, the message comes again; false if it never got there. */
+  private async failOnceAt(point: FaultPoint): Promise<boolean> {
+    let fired = false;
+    const disarm = this.endpoint.faults.arm(point, (context) => {
+      if (fired || !this.concerns(context)) return;
+      fired = true;
+      throw new InjectedFault(point);
+    });
+    try {
+      await this.endpoint.attempt(this.envelope).catch((error: Error) => {
+        if (!(error instanceof InjectedFault)) throw error;
+      });
+    } finally {
+      disarm();
+    }
+    await this.untilHandled();
+    return fired;
+  }
+
+  /**
+   * The first attempt stops just before its COMMIT, as a worker whose lock expired; a second
+   * worker gets the message meanwhile; then the first goes on.
+   */
+  private async secondWorkerWhileFirstHolds(): Promise<boolean> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const atCommit = new Promise<void>((resolve) => (reached = resolve));
+    let fired = false;
+    const disarm = this.endpoint.faults.arm('beforeCommit', async (context) => {
+      if (fired || !this.concerns(context)) return;
+      fired = true;
+      reached();
+      await held;
+    });
+    try {
+      const first = this.untilHandled();
+      await Promise.race([atCommit, first]);
+      const second = this.untilHandled();
+      await new Promise((resolve) => setTimeout(resolve, SECOND_WORKER_HEAD_START_MS));
+      release();
+      await Promise.all([first, second]);
+    } finally {
+      release();
+      disarm();
+    }
+    return fired;
+  }
+
+  private concerns(context: FaultContext): boolean {
+    const id = this.envelope.id;
+    return (
+      context.incomingMessageId === id ||
+      context.incomingMessageIds?.includes(id) === true ||
+      context.incomingMessageId === undefined
+    );
+  }
+
+  /** Takes the jobs of the runs' outgoing messages off the queues, so that nothing handles them later. */
+  private async removeDispatchedJobs(): Promise<void> {
+    for (const queue of this.endpoint.queues.opened())
+      for (const id of this.outgoingIds) await queue.remove(id).catch(() => undefined);
+  }
+}

@@ -1,0 +1,150 @@
+import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import { readRows } from '../storage/test-tables';
+import type { RecordedMessage } from './test-kit.interfaces';
+
+/** A table the consistency check empties and compares, and the columns it leaves out. */
+export interface ComparedTable {
+  name: string;
+  ignored: Set<string>;
+}
+
+/** What one run left behind: rows by table, the outgoing messages, the effects. */
+export interface StateSnapshot {
+  tables: Map<string, string[]>;
+  messages: { type: string; text: string }[];
+  effects: Map<string, string>;
+}
+
+/** The tables of the given entities (all but `excluded` by default), with the columns to leave out. */
+export function comparedTables(
+  dataSource: DataSource,
+  entities: EntityTarget<ObjectLiteral>[] | undefined,
+  excluded: Set<string>,
+  ignoreColumns: string[] = [],
+): ComparedTable[] {
+  const metadatas = entities
+    ? entities.map((entity) => dataSource.getMetadata(entity))
+    : dataSource.entityMetadatas.filter(
+        (metadata) => metadata.tableType !== 'view' && !excluded.has(metadata.tableName),
+      );
+  return metadatas.map((metadata) => ({
+    name: metadata.tableName,
+    ignored: ignoredColumnsOf(metadata, ignoreColumns),
+  }));
+}
+
+/**
+ * Values that differ between equal runs by design: creation and update times, and generated ids
+ * (InnoDB does not give back an auto-increment value a rolled-back insert took).
+ */
+function ignoredColumnsOf(metadata: EntityMetadata, ignoreColumns: string[]): Set<string> {
+  const ignored = new Set<string>();
+  for (const column of metadata.columns) {
+    if (column.isCreateDate || column.isUpdateDate || column.isGenerated)
+      ignored.add(column.databaseName);
+  }
+  for (const name of ignoreColumns) {
+    const [table, column] = name.includes('.') ? name.split('.', 2) : [undefined, name];
+    if (table === undefined || table === metadata.tableName) ignored.add(column);
+  }
+  return ignored;
+}
+
+export async function takeSnapshot(
+  dataSource: DataSource,
+  tables: ComparedTable[],
+  outgoing: RecordedMessage[],
+  effects: Record<string, () => unknown> = {},
+): Promise<StateSnapshot> {
+  const rows = new Map<string, string[]>();
+  for (const table of tables) {
+    const texts = (await readRows(dataSource, table.name)).map((row) =>
+      rowText(row, table.ignored),
+    );
+    rows.set(table.name, texts.sort());
+  }
+  const messages = outgoing.map(({ type, destination, payload, headers }) => {
+    // A message's id and time are new on every run, and its dispatch is marked in the background.
+    const stable: Record<string, unknown> = { ...headers };
+    delete stable.sentAt;
+    return { type, text: stableText({ type, destination, payload, headers: stable }) };
+  });
+  const effectTexts = new Map(
+    Object.entries(effects).map(([name, read]) => [name, stableText(read())]),
+  );
+  return { tables: rows, messages, effects: effectTexts };
+}
+
+function rowText(row: Record<string, unknown>, ignored: Set<string>): string {
+  const kept = Object.fromEntries(Object.entries(row).filter(([column]) => !ignored.has(column)));
+  return stableText(kept);
+}
+
+/** JSON with sorted keys, dates as ISO text and buffers as base64: equal values, equal text. */
+function stableText(value: unknown): string {
+  return JSON.stringify(normalized(value)) ?? 'undefined';
+}
+
+function normalized(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(normalized);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, normalized((value as Record<string, unknown>)[key])]),
+    );
+  return value;
+}
+
+/** How a run differs from the clean one, one readable line per difference. */
+export function differencesBetween(clean: StateSnapshot, run: StateSnapshot): string[] {
+  const differences: string[] = [];
+  for (const [table, cleanRows] of clean.tables) {
+    const rows = run.tables.get(table) ?? [];
+    if (rows.length !== cleanRows.length) {
+      differences.push(
+        `${rows.length} rows in \`${table}\` where the clean run has ${cleanRows.length}`,
+      );
+      continue;
+    }
+    const index = rows.findIndex((row, i) => row !== cleanRows[i]);
+    if (index >= 0)
+      differences.push(
+        `a row in \`${table}\` is ${cut(rows[index])} where the clean run has ${cut(cleanRows[index])}`,
+      );
+  }
+  if (run.messages.length !== clean.messages.length) {
+    differences.push(
+      `${run.messages.length} outgoing messages (${typesOf(run)}) where the clean run has ` +
+        `${clean.messages.length} (${typesOf(clean)})`,
+    );
+  } else {
+    run.messages.forEach((message, i) => {
+      if (message.text !== clean.messages[i].text)
+        differences.push(
+          `outgoing message ${i + 1} (${message.type}) is ${cut(message.text)} where the clean run's is ${cut(clean.messages[i].text)}`,
+        );
+    });
+  }
+  for (const [name, cleanEffect] of clean.effects) {
+    const effect = run.effects.get(name);
+    if (effect !== cleanEffect)
+      differences.push(
+        `effect "${name}" is ${cut(effect ?? '')} where the clean run's is ${cut(cleanEffect)}`,
+      );
+  }
+  return differences;
+}
+
+function typesOf(snapshot: StateSnapshot): string {
+  return snapshot.messages.map((message) => message.type).join(', ') || 'none';
+}
+
+const MAX_QUOTED = 300;
+
+function cut(text: string): string {
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
+}

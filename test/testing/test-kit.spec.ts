@@ -1,0 +1,206 @@
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { MessagePublisher, Outbox } from '../../lib';
+import {
+  ConsistencyViolationError,
+  MessagingNotQuietError,
+  MessagingTestKit,
+  runOutboxMethodsDirectly,
+  type ConsistencyOptions,
+  type ConsistencyReport,
+} from '../../lib/testing';
+import {
+  ChargeAndMailAtOnce,
+  ChargeOrder,
+  ChargeViaSecondConnection,
+  ChargeWithClockReceipt,
+  ChargeWithRandomReference,
+  KIT_SHIPPING,
+  KitOrder,
+  KitPayment,
+  KitPaymentHandlers,
+  KitShipment,
+  KitShippingHandler,
+  ShipOrder,
+  kitMailer,
+  kitSecondConnection,
+} from '../fixtures/kit-payments';
+import { db } from '../support/services';
+import { cleanUp, startEndpoint, uniquePrefix } from '../support/test-endpoint';
+
+const ENTITIES = [KitOrder, KitPayment, KitShipment];
+
+describe('the test kit (nestjs-consistent-messaging/testing)', () => {
+  const prefix = uniquePrefix('kit');
+  let payments: INestApplication;
+  let shipping: INestApplication;
+  let kit: MessagingTestKit;
+
+  beforeAll(async () => {
+    payments = await startEndpoint({
+      endpoint: 'kit-payments',
+      prefix,
+      entities: ENTITIES,
+      providers: [KitPaymentHandlers],
+    });
+    shipping = await startEndpoint({
+      endpoint: KIT_SHIPPING,
+      prefix,
+      entities: ENTITIES,
+      providers: [KitShippingHandler],
+    });
+    kitSecondConnection.dataSource = await new DataSource({
+      type: 'mysql',
+      ...db,
+      entities: [KitPayment],
+      entityPrefix: prefix,
+    }).initialize();
+    kit = new MessagingTestKit(payments, shipping);
+  });
+
+  afterAll(async () => {
+    await kitSecondConnection.dataSource?.destroy();
+    await Promise.all([payments?.close(), shipping?.close()]);
+    await cleanUp(prefix);
+  }, 60000);
+
+  /** What every check starts from: order o-1, open; no mail sent. */
+  const options: ConsistencyOptions = {
+    entities: [KitOrder, KitPayment],
+    arrange: async () => {
+      kitMailer.sent.length = 0;
+      await payments
+        .get(DataSource)
+        .getRepository(KitOrder)
+        .insert({ orderId: 'o-1', status: 'open' });
+    },
+    effects: { mail: () => kitMailer.sent },
+  };
+
+  const differencesIn = (report: ConsistencyReport, scenario: string): string[] =>
+    report.scenarios.find((result) => result.scenario === scenario)?.differences ?? [];
+
+  it('passes a correct handler under every fault, each of which applies to it', async () => {
+    const report = await kit.assertConsistent(new ChargeOrder('o-1', 100), options);
+    expect(
+      report.scenarios.map((result) => [result.scenario, result.applies, result.differences]),
+    ).toEqual([
+      ['duplicate delivery, one after the other', true, []],
+      ['duplicate delivery at the same time', true, []],
+      ['crash or transient error before commit, then redelivery', true, []],
+      ['crash after commit, before dispatch', true, []],
+      ['partial dispatch', true, []],
+      ['lock expiry, redelivered to a second worker', true, []],
+    ]);
+    expect(MessagingTestKit.describe(report)).toMatch(/^kit\.ChargeOrder: consistent\n/);
+  }, 120000);
+
+  it('flags a write through a second connection: the redelivery after a rollback writes again', async () => {
+    const report = await kit.verifyConsistency(new ChargeViaSecondConnection('o-1', 100), options);
+    expect(report.consistent).toBe(false);
+    expect(
+      differencesIn(report, 'crash or transient error before commit, then redelivery'),
+    ).toEqual([expect.stringMatching(/^2 rows in `\w*kit_payment` where the clean run has 1$/)]);
+    expect(differencesIn(report, 'duplicate delivery, one after the other')).toEqual([]);
+    await expect(
+      kit.assertConsistent(new ChargeViaSecondConnection('o-1', 100), options),
+    ).rejects.toThrow(ConsistencyViolationError);
+  }, 120000);
+
+  it('flags a random value in a business row', async () => {
+    const report = await kit.verifyConsistency(new ChargeWithRandomReference('o-1', 100), options);
+    expect(report.consistent).toBe(false);
+    for (const result of report.scenarios.filter((one) => one.applies))
+      expect(result.differences).toEqual([
+        expect.stringMatching(
+          /^a row in `\w*kit_payment` is .*"reference":"[0-9a-f-]{36}".* where the clean run has/,
+        ),
+      ]);
+  }, 120000);
+
+  it('flags a side effect outside the transaction: the email goes out again on redelivery', async () => {
+    const report = await kit.verifyConsistency(new ChargeAndMailAtOnce('o-1', 100), options);
+    expect(
+      differencesIn(report, 'crash or transient error before commit, then redelivery'),
+    ).toEqual([
+      'effect "mail" is ["receipt for o-1","receipt for o-1"] where the clean run\'s is ["receipt for o-1"]',
+    ]);
+    expect(differencesIn(report, 'duplicate delivery at the same time')).toEqual([]);
+  }, 120000);
+
+  it('flags an outgoing message built from the clock', async () => {
+    const report = await kit.verifyConsistency(new ChargeWithClockReceipt('o-1', 100), options);
+    expect(
+      differencesIn(report, 'crash or transient error before commit, then redelivery'),
+    ).toEqual([
+      expect.stringMatching(
+        /^outgoing message 1 \(kit\.ReceiptIssued\) is .* where the clean run's is /,
+      ),
+    ]);
+  }, 120000);
+
+  it('handles one attempt in process: outcome, then a duplicate, and what it recorded', async () => {
+    const envelope = kit.envelopeOf(new ChargeOrder('o-2', 5));
+    const first = await kit.handle(envelope);
+    expect(first.outcome).toBe('handled');
+    expect(
+      first.recorded.map(({ type, destination, payload }) => ({ type, destination, payload })),
+    ).toEqual([
+      { type: 'kit.OrderCharged', destination: null, payload: { orderId: 'o-2', amount: 5 } },
+      { type: 'kit.ShipOrder', destination: KIT_SHIPPING, payload: { orderId: 'o-2' } },
+    ]);
+    expect((await kit.handle(envelope)).outcome).toBe('duplicate');
+    await kit.drain();
+    expect((await kit.recorded()).every((message) => message.dispatched)).toBe(true);
+    const shipped = await shipping
+      .get(DataSource)
+      .getRepository(KitShipment)
+      .findOneBy({ orderId: 'o-2' });
+    expect(shipped).not.toBeNull();
+  });
+
+  it('delivers through the queue and the worker, and reports a dead letter', async () => {
+    const delivered = await kit.deliver(new ShipOrder('o-3'), { endpoint: KIT_SHIPPING });
+    expect(delivered).toMatchObject({ outcome: 'handled', attempts: 1, recorded: [] });
+    // A second shipment of o-3 breaks the primary key on every attempt.
+    const again = await kit.deliver(new ShipOrder('o-3'), { endpoint: KIT_SHIPPING });
+    expect(again).toMatchObject({ outcome: 'dead-lettered', attempts: 3 });
+    expect(again.error).toMatch(/Duplicate entry/);
+  });
+
+  it('names what is still pending when drain runs out of time', async () => {
+    const stuck = kit.envelopeOf(new ShipOrder('o-4'));
+    await payments.get(DataSource).transaction(async () => {
+      payments
+        .get(MessagePublisher)
+        .send('kit-nowhere', new ShipOrder('o-4'), { messageId: stuck.id });
+    });
+    await expect(kit.drain({ timeoutMs: 500 })).rejects.toThrow(MessagingNotQuietError);
+    await expect(kit.drain({ timeoutMs: 500 })).rejects.toThrow(/queue "kit-nowhere": 1 waiting/);
+  });
+});
+
+@Injectable()
+class CheckoutService {
+  constructor(private readonly publisher: MessagePublisher) {}
+
+  @Outbox()
+  async checkout(orderId: string): Promise<string> {
+    return this.publisher.send('kit-payments', new ChargeOrder(orderId, 10));
+  }
+}
+
+describe('an @Outbox() method in a unit test with MessagePublisher mocked', () => {
+  it('runs as a plain method once runOutboxMethodsDirectly binds it', async () => {
+    const send = jest.fn().mockReturnValue('id-1');
+    const moduleRef = await Test.createTestingModule({
+      providers: [CheckoutService, { provide: MessagePublisher, useValue: { send } }],
+    }).compile();
+    const service = moduleRef.get(CheckoutService);
+    runOutboxMethodsDirectly(service);
+    expect(await service.checkout('o-5')).toBe('id-1');
+    expect(send).toHaveBeenCalledWith('kit-payments', new ChargeOrder('o-5', 10));
+    await moduleRef.close();
+  });
+});
