@@ -242,6 +242,11 @@ describe('the packed package in a separate Nest 11 app', () => {
       types: './dist/index.d.ts',
       default: './dist/index.js',
     });
+    expect(manifest.exports?.['./testing']).toEqual({
+      types: './dist/testing/index.d.ts',
+      default: './dist/testing/index.js',
+    });
+    expect(existsSync(join(installed, 'dist', 'testing', 'index.d.ts'))).toBe(true);
     // Nest, TypeORM, BullMQ and ioredis come from the app (peers), never a nested private copy.
     expect(existsSync(join(installed, 'node_modules'))).toBe(false);
     for (const peer of Object.keys(manifest.peerDependencies ?? {})) {
@@ -268,9 +273,10 @@ describe('the packed package in a separate Nest 11 app', () => {
     expect({ code: ls.code, problems: ls.stderr.trim() }).toEqual({ code: 0, problems: '' });
   });
 
-  it('resolves the package root only', async () => {
+  it('resolves the package root and its testing entry only', async () => {
     const probe = [
       `require.resolve(${JSON.stringify(PACKAGE_NAME)});`,
+      `require.resolve(${JSON.stringify(`${PACKAGE_NAME}/testing`)});`,
       `require.resolve(${JSON.stringify(`${PACKAGE_NAME}/package.json`)});`,
       `try { require.resolve(${JSON.stringify(`${PACKAGE_NAME}/dist/publisher/message.publisher`)}); process.exit(2); }`,
       `catch (e) { if (e.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw e; }`,
@@ -326,6 +332,7 @@ describe('the packed package in a separate Nest 11 app', () => {
 
     expect(result).toMatchObject({
       ok: true,
+      drained: true,
       messageType: 'consumer.OrderPlaced',
       handled: {
         orderId: result.orderId,

@@ -1,8 +1,9 @@
 /**
  * A separate Nest 11 application that uses nestjs-consistent-messaging as an installed package:
- * every import of the library is from the package root. It boots against the real MySQL and Redis,
- * places one order through an @Outbox() method, waits for its own handler of the published event,
- * prints one JSON line and exits 0 (non-zero on failure).
+ * every import of the library is from the package root or its `testing` entry. It boots against the
+ * real MySQL and Redis, places one order through an @Outbox() method, waits for its own handler of
+ * the published event and for the test kit's drain, prints one JSON line and exits 0 (non-zero on
+ * failure).
  *
  * Env: CM_TABLE_PREFIX, CM_QUEUE_PREFIX (required), DB_HOST, DB_PORT, DB_USER, DB_PASSWORD,
  * DB_NAME, REDIS_HOST, REDIS_PORT.
@@ -25,6 +26,7 @@ import {
   type ConsistentMessagingModuleOptions,
   type MessageHeaders,
 } from 'nestjs-consistent-messaging';
+import { MessagingTestKit } from 'nestjs-consistent-messaging/testing';
 
 const HANDLER_TIMEOUT_MS = 15000;
 const EXIT_GRACE_MS = 10000;
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
       HANDLER_TIMEOUT_MS,
     );
     const handled = handler.handled!;
+    await new MessagingTestKit(app).drain({ timeoutMs: HANDLER_TIMEOUT_MS });
     console.log(
       JSON.stringify({
         ok: true,
@@ -162,6 +165,7 @@ async function main(): Promise<void> {
           originEndpoint: handled.headers.originEndpoint,
           ordersInTransaction: handled.ordersInTransaction,
         },
+        drained: true,
         elapsedMs: Date.now() - started,
       }),
     );
