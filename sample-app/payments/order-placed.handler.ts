@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'crypto';
-import { ConsistentHandler, MessageContext } from '../../lib';
+import { ConsistentHandler, MessageContext, deterministicMessageId } from '../../lib';
 import { endpoints } from '../config';
 import { AuthorizeCreditCard } from '../messages/authorize-credit-card.command';
 import { OrderPlaced } from '../messages/order-placed.event';
@@ -12,7 +11,8 @@ export class OrderPlacedHandler {
   @ConsistentHandler(OrderPlaced)
   async startPayment(event: OrderPlaced, context: MessageContext): Promise<void> {
     const payment: Payment = {
-      id: randomUUID(),
+      // From the message, not random: every attempt at it builds the same payment and command.
+      id: deterministicMessageId(context.messageId, 'payment'),
       orderId: event.orderId,
       amountCents: event.amountCents,
       status: 'pending',
