@@ -54,6 +54,7 @@ export class ConsistencyCheck {
   async run(): Promise<ConsistencyReport> {
     await this.endpoint.worker.pause();
     try {
+      if (this.endpoint.layerOf(this.envelope.type) === 'output') return await this.runOutput();
       const clean = await this.runFresh(async () => {
         await this.untilHandled();
         return true;
@@ -70,6 +71,54 @@ export class ConsistencyCheck {
       await this.removeDispatchedJobs();
       this.endpoint.worker.resume();
     }
+  }
+
+  /**
+   * An output-layer handler runs again on every delivery (the external system drops repeats): each
+   * repeat must send the key the clean run sent.
+   */
+  private async runOutput(): Promise<ConsistencyReport> {
+    const { idempotencyKeys } = this.options;
+    if (!idempotencyKeys)
+      throw new TypeError(
+        `${this.envelope.type} is handled by an @IdempotentHandler(): give verifyConsistency idempotencyKeys, ` +
+          'which reads the keys your fake external system received',
+      );
+    const keysAfter = async (deliver: () => Promise<unknown>): Promise<string[]> => {
+      await this.options.arrange?.();
+      await deliver();
+      return [...new Set(idempotencyKeys())].sort();
+    };
+    const clean = await keysAfter(() => this.untilHandled());
+    const repeats: [ConsistencyScenario, () => Promise<unknown>][] = [
+      [
+        'duplicate delivery, one after the other',
+        async () => [await this.untilHandled(), await this.untilHandled()],
+      ],
+      [
+        'duplicate delivery at the same time',
+        () => Promise.all([this.untilHandled(), this.untilHandled()]),
+      ],
+    ];
+    const scenarios: ScenarioResult[] = [];
+    for (const [scenario, deliver] of repeats) {
+      const keys = await keysAfter(deliver);
+      const same = keys.length === clean.length && keys.every((key, i) => key === clean[i]);
+      scenarios.push({
+        scenario,
+        applies: true,
+        differences: same
+          ? []
+          : [
+              `the external system received the keys ${JSON.stringify(keys)} where the clean run sent ${JSON.stringify(clean)}`,
+            ],
+      });
+    }
+    return {
+      messageType: this.envelope.type,
+      consistent: scenarios.every((result) => result.differences.length === 0),
+      scenarios,
+    };
   }
 
   /** Each scenario returns whether its fault happened. */

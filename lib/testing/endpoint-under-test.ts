@@ -111,6 +111,11 @@ export class EndpointUnderTest {
     }
   }
 
+  /** The layer of the endpoint's handlers of a type (all are in one), if it has any. */
+  layerOf(type: string): 'core' | 'output' | undefined {
+    return this.handlers.handlersOf(type)?.[0].layer;
+  }
+
   /** Every message in this endpoint's outbox, oldest first. */
   async recorded(): Promise<RecordedMessage[]> {
     return (await this.outbox.findAll()).map((message) => ({

@@ -75,6 +75,12 @@ export interface ConsistencyOptions {
   ignoreColumns?: string[];
   /** Headers of the message, as for `handle()`. */
   headers?: Record<string, string>;
+  /**
+   * For an `@IdempotentHandler()` (output layer), required: the idempotency keys your fake
+   * external system received, read after each run. Every attempt at one message must send the
+   * same key, so that the external system can drop the repeats.
+   */
+  idempotencyKeys?: () => string[];
 }
 
 /** One fault `verifyConsistency` runs the handler under. */

@@ -22,6 +22,10 @@ import {
   KitPaymentHandlers,
   KitShipment,
   KitShippingHandler,
+  AuthorizeCard,
+  AuthorizeCardWithFreshKey,
+  KitCardGateway,
+  kitCardProvider,
   ShipOrder,
   kitMailer,
   kitSecondConnection,
@@ -48,7 +52,7 @@ describe('the test kit (nestjs-consistent-messaging/testing)', () => {
       endpoint: KIT_SHIPPING,
       prefix,
       entities: ENTITIES,
-      providers: [KitShippingHandler],
+      providers: [KitShippingHandler, KitCardGateway],
     });
     kitSecondConnection.dataSource = await new DataSource({
       type: 'mysql',
@@ -139,6 +143,29 @@ describe('the test kit (nestjs-consistent-messaging/testing)', () => {
       ),
     ]);
   }, 120000);
+
+  it('checks an output-layer handler sends the same idempotency key on every attempt', async () => {
+    const output: ConsistencyOptions = {
+      endpoint: KIT_SHIPPING,
+      arrange: () => void (kitCardProvider.keys.length = 0),
+      idempotencyKeys: () => kitCardProvider.keys,
+    };
+    const good = await kit.assertConsistent(new AuthorizeCard('o-9'), output);
+    expect(good.scenarios.map((result) => result.scenario)).toEqual([
+      'duplicate delivery, one after the other',
+      'duplicate delivery at the same time',
+    ]);
+    const broken = await kit.verifyConsistency(new AuthorizeCardWithFreshKey('o-9'), output);
+    expect(broken.consistent).toBe(false);
+    expect(differencesIn(broken, 'duplicate delivery at the same time')).toEqual([
+      expect.stringMatching(
+        /^the external system received the keys \[.+,.+\] where the clean run sent \[.+\]$/,
+      ),
+    ]);
+    await expect(
+      kit.verifyConsistency(new AuthorizeCard('o-9'), { endpoint: KIT_SHIPPING }),
+    ).rejects.toThrow(/give verifyConsistency idempotencyKeys/);
+  });
 
   it('handles one attempt in process: outcome, then a duplicate, and what it recorded', async () => {
     const envelope = kit.envelopeOf(new ChargeOrder('o-2', 5));
