@@ -15,3 +15,4 @@ export type {
   ScenarioResult,
   TestMessageOptions,
 } from './test-kit.interfaces';
+export { useInMemoryTransport } from './in-memory-transport';

@@ -38,7 +38,7 @@ export class EndpointWorker {
   private readonly recorded = new Set<string>();
 
   constructor(
-    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) protected readonly options: ResolvedMessagingOptions,
     private readonly handlers: HandlerRegistry,
     private readonly pipeline: ConsistentMessagePipeline,
     private readonly batcher: MessageBatcher,
@@ -65,18 +65,7 @@ export class EndpointWorker {
         maxStalledCount: this.options.retry.attempts,
       },
     );
-    this.worker.on('completed', (job, outcome) => {
-      this.metrics.increment(outcome === 'duplicate' ? 'duplicates' : 'handled');
-      // Completed with every attempt used up: retried from outside (bull-board), or on its last.
-      if (job.attemptsMade >= (job.opts.attempts ?? 1))
-        this.deadLetters
-          .forgetHandled(String(job.id))
-          .catch((error: Error) =>
-            this.logger.warn(
-              `Dead letter ${shortText(String(job.id))} not deleted: ${loggedError(error)}`,
-            ),
-          );
-    });
+    this.worker.on('completed', (job, outcome) => this.reportCompletion(job, outcome));
     this.worker.on('failed', (job, error) => this.reportFailure(job, error));
     this.worker.on('error', (error) => this.logger.warn(`Worker "${endpoint}": ${error.message}`));
     await this.worker.waitUntilReady();
@@ -118,7 +107,7 @@ export class EndpointWorker {
    * message is never dropped from Redis before it is kept in the database; while that write
    * fails (the database is down), the message comes back later, without using up attempts.
    */
-  private async process(
+  protected async process(
     job: Job<MessageEnvelope, PipelineOutcome>,
     token: string | undefined,
   ): Promise<PipelineOutcome> {
@@ -227,7 +216,20 @@ export class EndpointWorker {
       : this.pipeline.handle(message);
   }
 
-  private reportFailure(job: Job<MessageEnvelope> | undefined, error: Error): void {
+  protected reportCompletion(job: Job<MessageEnvelope>, outcome: PipelineOutcome): void {
+    this.metrics.increment(outcome === 'duplicate' ? 'duplicates' : 'handled');
+    // Completed with every attempt used up: retried from outside (bull-board), or on its last.
+    if (job.attemptsMade >= (job.opts.attempts ?? 1))
+      this.deadLetters
+        .forgetHandled(String(job.id))
+        .catch((error: Error) =>
+          this.logger.warn(
+            `Dead letter ${shortText(String(job.id))} not deleted: ${loggedError(error)}`,
+          ),
+        );
+  }
+
+  protected reportFailure(job: Job<MessageEnvelope> | undefined, error: Error): void {
     if (!job) return;
     const final =
       error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);

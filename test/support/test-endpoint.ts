@@ -13,6 +13,7 @@ import { cpus, loadavg } from 'os';
 import Redis from 'ioredis';
 import { DataSource, type EntitySchema } from 'typeorm';
 import { ConsistentMessagingModule, type ConsistentMessagingModuleOptions } from '../../lib';
+import { useInMemoryTransport } from '../../lib/testing';
 import { db, redis } from './services';
 
 export interface TestEndpointOptions {
@@ -26,6 +27,8 @@ export interface TestEndpointOptions {
   messaging?: Partial<ConsistentMessagingModuleOptions>;
   /** Connections in the TypeORM pool (TypeORM's default 10 otherwise). */
   poolSize?: number;
+  /** Queues in this process instead of Redis (the test kit's useInMemoryTransport). */
+  inMemory?: boolean;
 }
 
 /** A unique prefix for one test file's tables and Redis keys. */
@@ -35,7 +38,7 @@ export function uniquePrefix(name: string): string {
 
 /** Starts a Nest application for one endpoint against the real MySQL and Redis. */
 export async function startEndpoint(options: TestEndpointOptions): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
         type: 'mysql',
@@ -60,7 +63,8 @@ export async function startEndpoint(options: TestEndpointOptions): Promise<INest
     ],
     providers: options.providers ?? [],
     controllers: options.controllers ?? [],
-  }).compile();
+  });
+  const moduleRef = await (options.inMemory ? useInMemoryTransport(builder) : builder).compile();
   const app = moduleRef.createNestApplication({ logger: quietLogger() });
   Logger.overrideLogger(quietLogger());
   await app.init();

@@ -35,24 +35,33 @@ import { cleanUp, startEndpoint, uniquePrefix } from '../support/test-endpoint';
 
 const ENTITIES = [KitOrder, KitPayment, KitShipment];
 
-describe('the test kit (nestjs-consistent-messaging/testing)', () => {
-  const prefix = uniquePrefix('kit');
+/** Nothing listens there: the in-memory runs prove they need no Redis. */
+const NO_REDIS = { host: '127.0.0.1', port: 1 };
+
+describe.each([
+  ['on Redis', false],
+  ['in memory, with no Redis', true],
+])('the test kit (nestjs-consistent-messaging/testing) %s', (_transport, inMemory) => {
+  const prefix = uniquePrefix(inMemory ? 'kitm' : 'kit');
   let payments: INestApplication;
   let shipping: INestApplication;
   let kit: MessagingTestKit;
 
   beforeAll(async () => {
+    const transport = inMemory ? { inMemory, messaging: { redis: NO_REDIS } } : {};
     payments = await startEndpoint({
       endpoint: 'kit-payments',
       prefix,
       entities: ENTITIES,
       providers: [KitPaymentHandlers],
+      ...transport,
     });
     shipping = await startEndpoint({
       endpoint: KIT_SHIPPING,
       prefix,
       entities: ENTITIES,
       providers: [KitShippingHandler, KitCardGateway],
+      ...transport,
     });
     kitSecondConnection.dataSource = await new DataSource({
       type: 'mysql',

@@ -1,0 +1,30 @@
+import type { TestingModuleBuilder } from '@nestjs/testing';
+import { RetentionLock } from '../retention/retention.lock';
+import { EndpointWorker } from '../transport/endpoint.worker';
+import { ProducerConnection } from '../transport/producer-connection';
+import { QueueRegistry } from '../transport/queue.registry';
+import { SubscriptionRegistry } from '../transport/subscription.registry';
+import { InMemoryRetentionLock } from './in-memory/in-memory-retention.lock';
+import { InMemoryQueueRegistry } from './in-memory/in-memory-queue.registry';
+import { InMemoryConnection } from './in-memory/in-memory.connection';
+import { InMemorySubscriptions } from './in-memory/in-memory.subscriptions';
+import { InMemoryWorker } from './in-memory/in-memory.worker';
+
+/**
+ * Runs the testing module's messaging without Redis: queues, subscriptions and retry policies live
+ * in this process, shared by every application in it with the same `queuePrefix`. The database
+ * side (outbox, inbox, dead letters, transactions) is the real one. Returns the builder.
+ */
+export function useInMemoryTransport(builder: TestingModuleBuilder): TestingModuleBuilder {
+  return builder
+    .overrideProvider(ProducerConnection)
+    .useClass(InMemoryConnection)
+    .overrideProvider(QueueRegistry)
+    .useClass(InMemoryQueueRegistry)
+    .overrideProvider(SubscriptionRegistry)
+    .useClass(InMemorySubscriptions)
+    .overrideProvider(EndpointWorker)
+    .useClass(InMemoryWorker)
+    .overrideProvider(RetentionLock)
+    .useClass(InMemoryRetentionLock);
+}
