@@ -75,6 +75,11 @@ export class MessagingTestKit {
           recorded: await endpoint.recordedBy(envelope.id),
         };
       }
+      if (state === 'unknown')
+        throw new TypeError(
+          `The job of message ${envelope.id} left the queue before deliver() saw how it ended: ` +
+            'keep completed and failed jobs in tests (keepCompletedJobs and keepFailedJobs above 0)',
+        );
       if (Date.now() > deadline)
         throw new MessagingNotQuietError([
           `message ${envelope.id} (${envelope.type}) on "${endpoint.name}" is ${state}`,
