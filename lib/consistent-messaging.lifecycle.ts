@@ -68,9 +68,9 @@ export class ConsistentMessagingLifecycle
     }
     this.sweeper.start();
     this.retention.start();
-    for (const { layer, handler, messageType } of this.handlers.describe()) {
-      this.logger.log(`  ${layer} layer: ${handler} consumes ${messageType}`);
-    }
+    if (this.options.consume)
+      for (const { layer, handler, messageType } of this.handlers.describe())
+        this.logger.log(`  ${layer} layer: ${handler} consumes ${messageType}`);
     this.logger.log(
       `Endpoint "${this.options.endpoint}" started (${this.handlers.types().length} message type(s)` +
         `${this.options.consume ? `, concurrency ${this.options.concurrency}` : ', producer only'})`,

@@ -3,7 +3,7 @@ import type {
   ConsistentMessagingModuleOptions,
   ResolvedMessagingOptions,
 } from './interfaces/consistent-messaging-options.interface';
-import { ENDPOINT_NAME } from './messages/message-rules';
+import { ENDPOINT_NAME, endpointNameProblem, MAX_ENDPOINT_LENGTH } from './messages/message-rules';
 import type { ConnectionPool } from './storage/mysql-connections';
 
 const TABLE_PREFIX = /^[A-Za-z0-9_]*$/;
@@ -76,9 +76,9 @@ export function resolveMessagingOptions(
 
 function findProblems(options: ResolvedMessagingOptions): string[] {
   const problems: string[] = [];
-  if (typeof options.endpoint !== 'string' || !ENDPOINT_NAME.test(options.endpoint)) {
+  if (typeof options.endpoint !== 'string' || endpointNameProblem(options.endpoint)) {
     problems.push(
-      `endpoint: give this endpoint's name, letters, digits, ".", "_" or "-" (got ${show(options.endpoint)})`,
+      `endpoint: give this endpoint's name, letters, digits, ".", "_" or "-", at most ${MAX_ENDPOINT_LENGTH} characters (got ${show(options.endpoint)})`,
     );
   }
   if (typeof options.redis !== 'object' || options.redis === null) {

@@ -12,7 +12,7 @@ export class AttemptTimeoutError extends Error {
   ) {
     super(
       `Message ${messageId} (${messageType}) was not done within attemptTimeoutMs (${timeoutMs} ms) in ` +
-        `${handlers.join(', ')}: the attempt is rolled back and will be retried. Make the handler ` +
+        `${handlers.join(', ')}: the attempt is rolled back, and retried while attempts are left. Make the handler ` +
         `faster, or raise attemptTimeoutMs.`,
     );
     this.name = 'AttemptTimeoutError';

@@ -1,7 +1,9 @@
 /** Longest message id the outbox and inbox columns hold (`VARCHAR(64)`). */
 export const MAX_MESSAGE_ID_LENGTH = 64;
-/** Longest endpoint name or message type the columns hold (`VARCHAR(255)`). */
+/** Longest message type the columns hold (`VARCHAR(255)`). */
 export const MAX_NAME_LENGTH = 255;
+/** Longest endpoint name the inbox and dead-letter keys hold (`VARCHAR(191)`: utf8mb4 keys). */
+export const MAX_ENDPOINT_LENGTH = 191;
 /** An endpoint name: also a BullMQ queue name, which may not contain ':'. */
 export const ENDPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -22,8 +24,8 @@ export function messageIdProblem(id: unknown): string | undefined {
 
 /** Why an endpoint name can't be a destination, or undefined if it can. */
 export function endpointNameProblem(name: string): string | undefined {
-  if (!ENDPOINT_NAME.test(name) || name.length > MAX_NAME_LENGTH)
-    return `endpoint name "${name}" must be letters, digits, ".", "_" or "-", at most ${MAX_NAME_LENGTH} characters`;
+  if (!ENDPOINT_NAME.test(name) || name.length > MAX_ENDPOINT_LENGTH)
+    return `endpoint name "${name}" must be letters, digits, ".", "_" or "-", at most ${MAX_ENDPOINT_LENGTH} characters`;
   return undefined;
 }
 

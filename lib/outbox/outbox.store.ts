@@ -6,7 +6,10 @@ import {
 } from '../consistent-messaging.constants';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageHeaders } from '../interfaces/message-envelope.interface';
+import { InvalidMessageError } from '../errors/invalid-message.error';
+import { shortText } from '../errors/thrown-text';
 import { messagingTableNames } from '../storage/messaging-schema';
+import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
 import type { OutboxMessage } from './outbox-message.interface';
 
 interface OutboxRow {
@@ -57,11 +60,20 @@ export class OutboxStore {
       );
     }
     const row = '(?, ?, ?, ?, ?, ?, ?, ?)';
-    await queryRunner.query(
-      `INSERT INTO ${this.table} (${COLUMNS}, origin_endpoint, causation_id, correlation_id)
-       VALUES ${messages.map(() => row).join(', ')}`,
-      values,
-    );
+    try {
+      await queryRunner.query(
+        `INSERT INTO ${this.table} (${COLUMNS}, origin_endpoint, causation_id, correlation_id)
+         VALUES ${messages.map(() => row).join(', ')}`,
+        values,
+      );
+    } catch (error) {
+      const taken = mysqlErrno(error) === MysqlErrno.duplicateKey && duplicateIdIn(error);
+      if (taken !== undefined && taken !== false)
+        throw new InvalidMessageError(
+          `message id "${shortText(taken)}" is in the outbox already (a messageId given twice?); nothing was committed`,
+        );
+      throw error;
+    }
   }
 
   /** Marks messages dispatched; rows already marked are left as they are. */
@@ -150,6 +162,13 @@ export class OutboxStore {
     );
     return rows.map(toMessage);
   }
+}
+
+/** The message id a duplicate-key error on the outbox's unique message id names, if it is that key. */
+function duplicateIdIn(error: unknown): string | undefined {
+  return /Duplicate entry '(.*)' for key '(?:[^']*\.)?ux_message_id'/.exec(
+    String((error as Error).message),
+  )?.[1];
 }
 
 function toMessage(row: OutboxRow): OutboxMessage {

@@ -42,15 +42,17 @@ export class MessagingTablesChecker {
     const upgrade = found.has(messagingTableNames(prefix).outbox)
       ? missing.filter((table) => addedTableNames(prefix).includes(table))
       : [];
+    const creating = (tables: string[]) =>
+      createMessagingTablesSql(prefix).filter((sql) =>
+        tables.some((table) => sql.includes(`\`${table}\``)),
+      );
     const alterations = [
-      ...createMessagingTablesSql(prefix).filter((sql) =>
-        upgrade.some((table) => sql.includes(`\`${table}\``)),
-      ),
+      ...creating(upgrade),
       ...(await this.missingColumns()).map((column) => column.sql),
     ];
     const absent = missing.filter((table) => !upgrade.includes(table));
     if (absent.length > 0 || alterations.length > 0)
-      throw new MissingMessagingTablesError(absent, alterations);
+      throw new MissingMessagingTablesError(absent, creating(absent), alterations);
     this.logger.debug(`Tables ${wanted.join(', ')} found`);
   }
 

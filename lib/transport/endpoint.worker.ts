@@ -36,6 +36,8 @@ export class EndpointWorker {
   private worker: Worker<MessageEnvelope, PipelineOutcome> | undefined;
   /** Jobs whose dead letter an attempt of this process wrote, until BullMQ reports them failed. */
   private readonly recorded = new Set<string>();
+  /** When a wait for a handler of each unknown type was last logged. */
+  private readonly unknownTypeLoggedAt = new Map<string, number>();
 
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) protected readonly options: ResolvedMessagingOptions,
@@ -82,7 +84,7 @@ export class EndpointWorker {
     if (!worker) return;
     if (!(await settlesWithin(worker.close(), this.options.lockDurationMs))) {
       this.logger.warn(
-        `Worker "${this.options.endpoint}" did not close within ${this.options.lockDurationMs} ms (is Redis down?)`,
+        `Worker "${this.options.endpoint}" did not close within ${this.options.lockDurationMs} ms (a handler still running, or Redis down)`,
       );
     }
   }
@@ -183,7 +185,13 @@ export class EndpointWorker {
     const left = job.timestamp + this.options.unknownTypeWaitMs - Date.now();
     if (left <= 0 || token === undefined) throw new UnrecoverableError(unknown.message);
     const delay = Math.min(left, MAX_UNKNOWN_TYPE_DELAY_MS, this.backoffMs(job.attemptsStarted));
-    this.logger.warn(`${unknown.message} Waiting ${delay} ms for an instance that has one.`);
+    const loggedAt = this.unknownTypeLoggedAt.get(type) ?? 0;
+    if (loggedAt <= Date.now() - UNKNOWN_TYPE_LOG_INTERVAL_MS) {
+      this.unknownTypeLoggedAt.set(type, Date.now());
+      this.logger.warn(
+        `${unknown.message} Waiting up to ${left} ms for an instance that has one (logged once a minute per type).`,
+      );
+    }
     await job.moveToDelayed(Date.now() + delay, token);
     throw new DelayedError();
   }
@@ -242,7 +250,8 @@ export class EndpointWorker {
             `Dead letter ${shortText(String(job.id))} is only in BullMQ's failed set: ${loggedError(writeError)}`,
           ),
         );
-    const what = `message ${shortText(String(job.id))} (${shortText(job.name)}) on "${this.options.endpoint}"`;
+    const type = typeof job.data?.type === 'string' ? job.data.type : job.name;
+    const what = `message ${shortText(String(job.id))} (${shortText(type)}) on "${this.options.endpoint}"`;
     this.metrics.increment(final ? 'deadLettered' : 'failedAttempts');
     if (final)
       this.logger.error(
@@ -259,6 +268,9 @@ export class EndpointWorker {
 function isLastAttempt(job: Job, error: unknown): boolean {
   return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
+
+/** A type this process has no handler for is logged at most once per this interval. */
+const UNKNOWN_TYPE_LOG_INTERVAL_MS = 60000;
 
 /** Longest wait between two looks for a handler of a type this process does not have. */
 const MAX_UNKNOWN_TYPE_DELAY_MS = 30000;

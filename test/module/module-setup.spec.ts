@@ -79,9 +79,14 @@ describe('module setup', () => {
       tablePrefix: prefix,
       queuePrefix: prefix.slice(0, -1),
     };
-    await expect(boot(prefix, ConsistentMessagingModule.forRoot(options))).rejects.toThrow(
-      MissingMessagingTablesError,
+    const refused = boot(prefix, ConsistentMessagingModule.forRoot(options));
+    await expect(refused).rejects.toThrow(MissingMessagingTablesError);
+    await expect(refused).rejects.toThrow(
+      new RegExp(`missing\\. Run the migration[^]*CREATE TABLE IF NOT EXISTS \`${prefix}outbox\``),
     );
+    await expect(refused).rejects.toMatchObject({
+      statements: expect.arrayContaining([expect.stringContaining(`\`${prefix}inbox\``)]),
+    });
   });
 
   it("names the statements that bring an earlier version's tables up to date, and creates them when allowed", async () => {

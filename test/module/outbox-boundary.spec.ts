@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MessagePublisher, NoActiveUnitOfWorkError } from '../../lib';
+import { InvalidMessageError, MessagePublisher, NoActiveUnitOfWorkError } from '../../lib';
 import {
   BoundaryProbe,
   CartCheckedOut,
@@ -103,5 +103,22 @@ describe('@Outbox() at the sync-async boundary', () => {
     await waitFor('domain event delivery', () =>
       received().some((entry) => entry.type === 'CustomerRegistered'),
     );
+  });
+
+  // Last: the event it publishes would change the counts of the tests above.
+  it('refuses a messageId that is in the outbox already, naming it, and commits nothing', async () => {
+    const publishWith = (cartId: string) =>
+      web.get(DataSource).transaction(async (manager) => {
+        await manager.getRepository(CartEntity).insert({ id: cartId });
+        web.get(MessagePublisher).publish(new CartCheckedOut(cartId), { messageId: 'reused-id-1' });
+      });
+    await publishWith('cart-reused-1');
+    await expect(publishWith('cart-reused-2')).rejects.toThrow(
+      new InvalidMessageError(
+        'message id "reused-id-1" is in the outbox already (a messageId given twice?); nothing was committed',
+      ),
+    );
+    const carts = web.get(DataSource).getRepository(CartEntity);
+    expect(await carts.countBy({ id: 'cart-reused-2' })).toBe(0);
   });
 });

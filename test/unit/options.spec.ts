@@ -104,6 +104,15 @@ describe('module options', () => {
     ).toThrow(/ambientUnitOfWork: no longer an option/);
   });
 
+  it('takes endpoint names as long as the inbox key holds (191 characters), no longer', () => {
+    expect(resolveMessagingOptions({ ...valid, endpoint: 'e'.repeat(191) }).endpoint).toHaveLength(
+      191,
+    );
+    expect(() => resolveMessagingOptions({ ...valid, endpoint: 'e'.repeat(192) })).toThrow(
+      /at most 191 characters/,
+    );
+  });
+
   it('lists every wrong value at once', () => {
     const attempt = () =>
       resolveMessagingOptions({
