@@ -11,6 +11,7 @@ import {
   takeSnapshot,
 } from './state-snapshot';
 import type {
+  RecordedMessage,
   ConsistencyOptions,
   ConsistencyReport,
   ConsistencyScenario,
@@ -49,6 +50,11 @@ export class ConsistencyCheck {
     const own = new Set(Object.values(messagingTableNames(endpoint.options.tablePrefix)));
     this.tables = comparedTables(endpoint.dataSource, options.entities, own, options.ignoreColumns);
     this.envelope = endpoint.envelopeOf(message, { headers: options.headers });
+    endpoint.assertHandles(this.envelope.type);
+    if (process.env.NODE_ENV === 'production')
+      throw new TypeError(
+        'verifyConsistency empties the tables it compares: it refuses to run with NODE_ENV=production',
+      );
   }
 
   async run(): Promise<ConsistencyReport> {
@@ -59,6 +65,12 @@ export class ConsistencyCheck {
         await this.untilHandled();
         return true;
       });
+      if (differencesBetween(clean.arranged, clean.snapshot).length === 0)
+        throw new TypeError(
+          `One clean delivery of ${this.envelope.type} changed nothing the check compares. The kit empties the ` +
+            'compared tables before each run: seed the state the handler needs in arrange, and name the ' +
+            'entities it writes in entities.',
+        );
       const scenarios: ScenarioResult[] = [];
       for (const [scenario, inject] of this.scenarios())
         scenarios.push(await this.compare(scenario, clean.snapshot, inject));
@@ -164,20 +176,20 @@ export class ConsistencyCheck {
 
   private async runFresh(
     inject: () => Promise<boolean>,
-  ): Promise<{ applies: boolean; snapshot: StateSnapshot }> {
+  ): Promise<{ applies: boolean; arranged: StateSnapshot; snapshot: StateSnapshot }> {
     const tables = [...this.tables.map((table) => table.name), ...this.prefixTables];
     await emptyTables(this.endpoint.dataSource, tables);
     await this.options.arrange?.();
+    const arranged = await this.snapshot([]);
     const applies = await inject();
     const outgoing = await this.endpoint.recordedBy(this.envelope.id);
     for (const message of outgoing) this.outgoingIds.add(message.id);
-    const snapshot = await takeSnapshot(
-      this.endpoint.dataSource,
-      this.tables,
-      outgoing,
-      this.options.effects,
-    );
-    return { applies, snapshot };
+    return { applies, arranged, snapshot: await this.snapshot(outgoing) };
+  }
+
+  private snapshot(outgoing: RecordedMessage[]): Promise<StateSnapshot> {
+    const { effects, ignoreFields } = this.options;
+    return takeSnapshot(this.endpoint.dataSource, this.tables, outgoing, effects, ignoreFields);
   }
 
   private get prefixTables(): string[] {

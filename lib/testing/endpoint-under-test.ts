@@ -98,9 +98,8 @@ export class EndpointUnderTest {
   /** One attempt that throws when it fails; waits for what it dispatches in the background. */
   async attempt(envelope: MessageEnvelope): Promise<'handled' | 'duplicate'> {
     const { payload } = parseEnvelope(envelope);
-    const handlers = this.handlers.handlersOf(envelope.type);
-    if (!handlers)
-      throw new UnhandledTestMessageError(this.name, envelope.type, this.handlers.types());
+    this.assertHandles(envelope.type);
+    const handlers = this.handlers.handlersOf(envelope.type) ?? [];
     const message = { envelope, payload, handlers, signal: new AbortController().signal };
     try {
       return handlers[0].layer === 'output'
@@ -114,6 +113,12 @@ export class EndpointUnderTest {
   /** The layer of the endpoint's handlers of a type (all are in one), if it has any. */
   layerOf(type: string): 'core' | 'output' | undefined {
     return this.handlers.handlersOf(type)?.[0].layer;
+  }
+
+  /** Throws UnhandledTestMessageError when the endpoint has no handler of the type. */
+  assertHandles(type: string): void {
+    if (!this.handlers.handlersOf(type))
+      throw new UnhandledTestMessageError(this.name, type, this.handlers.types());
   }
 
   /** Every message in this endpoint's outbox, oldest first. */

@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import { messageTypeOfInstance } from '../messages/message-type';
 import { jobOptionsOf } from '../transport/job-options';
 import { ConsistencyCheck } from './consistency-check';
 import { ConsistencyViolationError, describeReport } from './consistency-violation.error';
@@ -31,19 +32,28 @@ export class MessagingTestKit {
     if (apps.length === 0)
       throw new TypeError('MessagingTestKit needs at least one started application');
     this.endpoints = apps.map((app) => new EndpointUnderTest(app));
+    const prefixes = new Set(this.endpoints.map((endpoint) => endpoint.options.queuePrefix));
+    if (prefixes.size > 1)
+      throw new TypeError(
+        `The kit's applications have different queue prefixes (${[...prefixes].map((p) => `"${p}"`).join(', ')}), ` +
+          'so they cannot reach each other: give them one queuePrefix',
+      );
   }
 
   /** The envelope the kit would deliver for a message. */
   envelopeOf(message: object, options: TestMessageOptions = {}): MessageEnvelope {
-    return this.endpoint(options.endpoint).envelopeOf(message, options);
+    return this.endpointFor(message, options.endpoint).envelopeOf(message, options);
   }
 
   /**
    * One attempt at a message in this process, as the worker makes it, without its queue: the
-   * outcome (a failure is returned, not thrown) and what the handlers recorded.
+   * outcome (a failure is returned, not thrown) and what the endpoint recorded caused by it.
    */
-  handle(message: object | MessageEnvelope, options: TestMessageOptions = {}): Promise<Handling> {
-    const endpoint = this.endpoint(options.endpoint);
+  async handle(
+    message: object | MessageEnvelope,
+    options: TestMessageOptions = {},
+  ): Promise<Handling> {
+    const endpoint = this.endpointFor(message, options.endpoint);
     return endpoint.handle(this.asEnvelope(endpoint, message, options));
   }
 
@@ -55,8 +65,9 @@ export class MessagingTestKit {
     message: object | MessageEnvelope,
     options: DeliverOptions = {},
   ): Promise<Delivery> {
-    const endpoint = this.endpoint(options.endpoint);
+    const endpoint = this.endpointFor(message, options.endpoint);
     const envelope = this.asEnvelope(endpoint, message, options);
+    endpoint.assertHandles(envelope.type);
     const queue = endpoint.queues.queueOf(endpoint.name);
     await queue.add(
       envelope.type,
@@ -89,7 +100,7 @@ export class MessagingTestKit {
   }
 
   /** Every message the endpoint recorded in its outbox, oldest first. */
-  recorded(options: { endpoint?: string } = {}): Promise<RecordedMessage[]> {
+  async recorded(options: { endpoint?: string } = {}): Promise<RecordedMessage[]> {
     return this.endpoint(options.endpoint).recorded();
   }
 
@@ -117,8 +128,12 @@ export class MessagingTestKit {
    * one clean delivery. Empties the compared tables and the library's outbox, inbox and dead-letter
    * tables before each run: a test database only.
    */
-  verifyConsistency(message: object, options: ConsistencyOptions = {}): Promise<ConsistencyReport> {
-    return new ConsistencyCheck(this.endpoint(options.endpoint), message, options).run();
+  async verifyConsistency(
+    message: object,
+    options: ConsistencyOptions = {},
+  ): Promise<ConsistencyReport> {
+    const endpoint = this.endpointFor(message, options.endpoint);
+    return new ConsistencyCheck(endpoint, message, options).run();
   }
 
   /** verifyConsistency, throwing ConsistencyViolationError with every difference when there is one. */
@@ -134,6 +149,13 @@ export class MessagingTestKit {
   /** A report as text, one line per scenario and difference. */
   static describe(report: ConsistencyReport): string {
     return describeReport(report);
+  }
+
+  /** The named endpoint; else the first of the kit's that handles the message's type. */
+  private endpointFor(message: object, name?: string): EndpointUnderTest {
+    if (name !== undefined) return this.endpoint(name);
+    const type = isEnvelope(message) ? message.type : messageTypeOfInstance(message);
+    return this.endpoints.find((endpoint) => endpoint.layerOf(type)) ?? this.endpoints[0];
   }
 
   private endpoint(name?: string): EndpointUnderTest {
@@ -156,18 +178,16 @@ export class MessagingTestKit {
 
   private async pending(): Promise<string[]> {
     const pending: string[] = [];
-    const queueNames = new Set<string>();
     for (const endpoint of this.endpoints) {
       const outbox = await endpoint.outbox.countPending();
       if (outbox > 0)
         pending.push(`${outbox} message(s) in the outbox of "${endpoint.name}" wait for dispatch`);
       if (endpoint.inFlight.count > 0)
         pending.push(`${endpoint.inFlight.count} message(s) in progress in "${endpoint.name}"`);
-      queueNames.add(endpoint.name);
-      for (const queue of endpoint.queues.opened()) queueNames.add(queue.name);
     }
+    // The kit's own queues: a job for an endpoint outside the kit has nothing here to handle it.
     const { queues } = this.endpoints[0];
-    for (const name of queueNames) {
+    for (const { name } of this.endpoints) {
       const counts = await queues
         .queueOf(name)
         .getJobCounts('waiting', 'active', 'delayed', 'prioritized');

@@ -27,20 +27,37 @@ export function comparedTables(
     : dataSource.entityMetadatas.filter(
         (metadata) => metadata.tableType !== 'view' && !excluded.has(metadata.tableName),
       );
+  const unknown = ignoreColumns.filter(
+    (name) => !metadatas.some((metadata) => names(metadata, name)),
+  );
+  if (unknown.length > 0)
+    throw new TypeError(
+      `ignoreColumns names no column of the compared tables: ${unknown.join(', ')} (database names: ` +
+        `"column" or "table.column"; the tables are ${metadatas.map((m) => m.tableName).join(', ')})`,
+    );
   return metadatas.map((metadata) => ({
     name: metadata.tableName,
     ignored: ignoredColumnsOf(metadata, ignoreColumns),
   }));
 }
 
+/** Whether an ignoreColumns entry names a column of this table. */
+function names(metadata: EntityMetadata, name: string): boolean {
+  const [table, column] = name.includes('.') ? name.split('.', 2) : [undefined, name];
+  if (table !== undefined && table !== metadata.tableName) return false;
+  return metadata.columns.some((one) => one.databaseName === column);
+}
+
 /**
- * Values that differ between equal runs by design: creation and update times, and generated ids
- * (InnoDB does not give back an auto-increment value a rolled-back insert took).
+ * Values that differ between equal runs by design: creation and update times, defaults the
+ * database computes (`default: () => 'CURRENT_TIMESTAMP(3)'`) and generated ids (InnoDB does not
+ * give back an auto-increment value a rolled-back insert took).
  */
 function ignoredColumnsOf(metadata: EntityMetadata, ignoreColumns: string[]): Set<string> {
   const ignored = new Set<string>();
   for (const column of metadata.columns) {
-    if (column.isCreateDate || column.isUpdateDate || column.isGenerated)
+    const computed = typeof column.default === 'function';
+    if (column.isCreateDate || column.isUpdateDate || column.isGenerated || computed)
       ignored.add(column.databaseName);
   }
   for (const name of ignoreColumns) {
@@ -55,6 +72,7 @@ export async function takeSnapshot(
   tables: ComparedTable[],
   outgoing: RecordedMessage[],
   effects: Record<string, () => unknown> = {},
+  ignoreFields: string[] = [],
 ): Promise<StateSnapshot> {
   const rows = new Map<string, string[]>();
   for (const table of tables) {
@@ -67,7 +85,14 @@ export async function takeSnapshot(
     // A message's id and time are new on every run, and its dispatch is marked in the background.
     const stable: Record<string, unknown> = { ...headers };
     delete stable.sentAt;
-    return { type, text: stableText({ type, destination, payload, headers: stable }) };
+    const fields = { ...(payload as Record<string, unknown>) };
+    for (const name of ignoreFields) {
+      const [of, field] = name.includes('.')
+        ? [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.') + 1)]
+        : [type, name];
+      if (of === type) delete fields[field];
+    }
+    return { type, text: stableText({ type, destination, payload: fields, headers: stable }) };
   });
   const effectTexts = new Map(
     Object.entries(effects).map(([name, read]) => [name, stableText(read())]),
@@ -113,7 +138,7 @@ export function differencesBetween(clean: StateSnapshot, run: StateSnapshot): st
     const index = rows.findIndex((row, i) => row !== cleanRows[i]);
     if (index >= 0)
       differences.push(
-        `a row in \`${table}\` is ${cut(rows[index])} where the clean run has ${cut(cleanRows[index])}`,
+        `a row in \`${table}\` differs: ${fieldDifferences(rows[index], cleanRows[index])}`,
       );
   }
   if (run.messages.length !== clean.messages.length) {
@@ -125,7 +150,7 @@ export function differencesBetween(clean: StateSnapshot, run: StateSnapshot): st
     run.messages.forEach((message, i) => {
       if (message.text !== clean.messages[i].text)
         differences.push(
-          `outgoing message ${i + 1} (${message.type}) is ${cut(message.text)} where the clean run's is ${cut(clean.messages[i].text)}`,
+          `outgoing message ${i + 1} (${message.type}) differs: ${fieldDifferences(message.text, clean.messages[i].text)}`,
         );
     });
   }
@@ -137,6 +162,36 @@ export function differencesBetween(clean: StateSnapshot, run: StateSnapshot): st
       );
   }
   return differences;
+}
+
+/** How many differing fields a difference names before it counts the rest. */
+const MAX_FIELDS = 3;
+
+/** The fields (dotted paths) whose values differ between two JSON texts, with both values. */
+function fieldDifferences(text: string, cleanText: string): string {
+  const values = leaves(JSON.parse(text) as unknown);
+  const cleanValues = leaves(JSON.parse(cleanText) as unknown);
+  const paths = [...new Set([...values.keys(), ...cleanValues.keys()])].filter(
+    (path) => values.get(path) !== cleanValues.get(path),
+  );
+  const named = paths
+    .slice(0, MAX_FIELDS)
+    .map(
+      (path) =>
+        `${path} is ${cut(values.get(path) ?? 'absent')} where the clean run has ${cut(cleanValues.get(path) ?? 'absent')}`,
+    );
+  const more = paths.length > MAX_FIELDS ? ` (and ${paths.length - MAX_FIELDS} more fields)` : '';
+  return named.join('; ') + more;
+}
+
+/** Every leaf value of a JSON value by its dotted path, as JSON text. */
+function leaves(value: unknown, path = '', into = new Map<string, string>()): Map<string, string> {
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value))
+      leaves(item, path ? `${path}.${key}` : key, into);
+    if (Object.keys(value).length === 0) into.set(path, JSON.stringify(value));
+  } else into.set(path, JSON.stringify(value));
+  return into;
 }
 
 function typesOf(snapshot: StateSnapshot): string {

@@ -73,6 +73,12 @@ export interface ConsistencyOptions {
    * Create-date, update-date and generated columns (auto-increment, UUID) are always left out.
    */
   ignoreColumns?: string[];
+  /**
+   * Payload fields of outgoing messages left out of the comparison: `field` in any message, or
+   * `type.field` (the full message type name); top-level fields. For a value that differs between
+   * equal runs by design, such as an auto-increment id passed on.
+   */
+  ignoreFields?: string[];
   /** Headers of the message, as for `handle()`. */
   headers?: Record<string, string>;
   /**

@@ -6,6 +6,7 @@ import {
   ConsistencyViolationError,
   MessagingNotQuietError,
   MessagingTestKit,
+  UnhandledTestMessageError,
   runOutboxMethodsDirectly,
   type ConsistencyOptions,
   type ConsistencyReport,
@@ -127,7 +128,7 @@ describe.each([
     for (const result of report.scenarios.filter((one) => one.applies))
       expect(result.differences).toEqual([
         expect.stringMatching(
-          /^a row in `\w*kit_payment` is .*"reference":"[0-9a-f-]{36}".* where the clean run has/,
+          /^a row in `\w*kit_payment` differs: reference is "[0-9a-f-]{36}" where the clean run has "[0-9a-f-]{36}"$/,
         ),
       ]);
   }, 120000);
@@ -148,10 +149,37 @@ describe.each([
       differencesIn(report, 'crash or transient error before commit, then redelivery'),
     ).toEqual([
       expect.stringMatching(
-        /^outgoing message 1 \(kit\.ReceiptIssued\) is .* where the clean run's is /,
+        /^outgoing message 1 \(kit\.ReceiptIssued\) differs: payload\.issuedAt is [\d.]+ where the clean run has [\d.]+$/,
       ),
     ]);
   }, 120000);
+
+  it('leaves out the payload fields it is told to', async () => {
+    const report = await kit.verifyConsistency(new ChargeWithClockReceipt('o-1', 100), {
+      ...options,
+      ignoreFields: ['kit.ReceiptIssued.issuedAt'],
+    });
+    expect(report.consistent).toBe(true);
+  }, 120000);
+
+  it('refuses a check that could not see anything: no change, unknown columns, production', async () => {
+    await expect(
+      kit.verifyConsistency(new ChargeWithRandomReference('o-1', 100), { entities: [KitShipment] }),
+    ).rejects.toThrow(
+      /One clean delivery of kit\.ChargeWithRandomReference changed nothing the check compares/,
+    );
+    await expect(
+      kit.verifyConsistency(new ChargeOrder('o-1', 100), { ...options, ignoreColumns: ['nope'] }),
+    ).rejects.toThrow(/ignoreColumns names no column of the compared tables: nope/);
+    process.env.NODE_ENV = 'production';
+    try {
+      await expect(kit.verifyConsistency(new ChargeOrder('o-1', 100), options)).rejects.toThrow(
+        /refuses to run with NODE_ENV=production/,
+      );
+    } finally {
+      process.env.NODE_ENV = 'test';
+    }
+  });
 
   it('checks an output-layer handler sends the same idempotency key on every attempt', async () => {
     const output: ConsistencyOptions = {
@@ -205,15 +233,24 @@ describe.each([
     expect(again.error).toMatch(/Duplicate entry/);
   });
 
+  it('says at once that an endpoint has no handler for what it is to deliver', async () => {
+    await expect(
+      kit.deliver(new ChargeOrder('o-6', 1), { endpoint: KIT_SHIPPING }),
+    ).rejects.toThrow(UnhandledTestMessageError);
+    await expect(kit.handle(new ChargeOrder('o-6', 1), { endpoint: 'kit-none' })).rejects.toThrow(
+      /No application of this kit is endpoint "kit-none"/,
+    );
+  });
+
   it('names what is still pending when drain runs out of time', async () => {
-    const stuck = kit.envelopeOf(new ShipOrder('o-4'));
+    // A command shipping has no handler for waits there (a newer instance might have one).
     await payments.get(DataSource).transaction(async () => {
-      payments
-        .get(MessagePublisher)
-        .send('kit-nowhere', new ShipOrder('o-4'), { messageId: stuck.id });
+      payments.get(MessagePublisher).send(KIT_SHIPPING, new ChargeOrder('o-4', 1));
     });
     await expect(kit.drain({ timeoutMs: 500 })).rejects.toThrow(MessagingNotQuietError);
-    await expect(kit.drain({ timeoutMs: 500 })).rejects.toThrow(/queue "kit-nowhere": 1 waiting/);
+    await expect(kit.drain({ timeoutMs: 500 })).rejects.toThrow(
+      /queue "kit-shipping": 1 (delayed|waiting)/,
+    );
   });
 });
 
