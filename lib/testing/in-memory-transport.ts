@@ -1,4 +1,3 @@
-import type { TestingModuleBuilder } from '@nestjs/testing';
 import { RetentionLock } from '../retention/retention.lock';
 import { EndpointWorker } from '../transport/endpoint.worker';
 import { ProducerConnection } from '../transport/producer-connection';
@@ -10,12 +9,19 @@ import { InMemoryConnection } from './in-memory/in-memory.connection';
 import { InMemorySubscriptions } from './in-memory/in-memory.subscriptions';
 import { InMemoryWorker } from './in-memory/in-memory.worker';
 
+/** What this uses of Nest's TestingModuleBuilder: the kit needs no types of `@nestjs/testing`. */
+interface ProviderOverrides<Builder> {
+  overrideProvider(token: unknown): { useClass(type: unknown): Builder };
+}
+
 /**
  * Runs the testing module's messaging without Redis: queues, subscriptions and retry policies live
  * in this process, shared by every application in it with the same `queuePrefix`. The database
  * side (outbox, inbox, dead letters, transactions) is the real one. Returns the builder.
  */
-export function useInMemoryTransport(builder: TestingModuleBuilder): TestingModuleBuilder {
+export function useInMemoryTransport<Builder extends ProviderOverrides<Builder>>(
+  builder: Builder,
+): Builder {
   return builder
     .overrideProvider(ProducerConnection)
     .useClass(InMemoryConnection)
