@@ -38,6 +38,6 @@ describe('sample-app payments, checked with the test kit', () => {
   it('starts one payment per placed order under every fault', async () => {
     const event = new sample.OrderPlaced('order-1', 'cart-1', 4200);
     const report = await kit.assertConsistent(event, { entities: [sample.Payment] });
-    expect(report.scenarios.filter((result) => result.applies)).toHaveLength(5);
+    expect(report.scenarios.filter((result) => result.applies)).toHaveLength(6);
   }, 120000);
 });

@@ -8,7 +8,8 @@ export type FaultPoint =
   | 'afterPartialDispatch'
   | 'afterDispatchBeforeMark'
   | 'afterMarkBeforeAck'
-  | 'beforeDeadLetter';
+  | 'beforeDeadLetter'
+  | 'beforeStatement';
 
 export interface FaultContext {
   endpoint: string;
@@ -18,6 +19,8 @@ export interface FaultContext {
   incomingMessageId?: string;
   /** Ids of the incoming messages handled together, when `batchSize` put several in one transaction. */
   incomingMessageIds?: string[];
+  /** At `beforeStatement`: the statement about to run. */
+  query?: string;
 }
 
 export type FaultHooks = Partial<

@@ -24,6 +24,18 @@ export class FaultInjector {
     if (hook) await hook({ endpoint: this.options.endpoint, ...context });
   }
 
+  /**
+   * Calls the hook without waiting for it, from code that can't wait (TypeORM's beforeQuery): a hook
+   * that throws fails the step at once; a promise it returns is not awaited.
+   */
+  atOnce(point: FaultPoint, context: Omit<FaultContext, 'endpoint'>): void {
+    const hook = this.hookAt(point);
+    if (hook)
+      void Promise.resolve(hook({ endpoint: this.options.endpoint, ...context })).catch(
+        () => undefined,
+      );
+  }
+
   /** Sets a hook at a point until the returned function is called. */
   arm(point: FaultPoint, hook: FaultHook): () => void {
     this.armed[point] = hook;

@@ -26,6 +26,10 @@ class InjectedFault extends Error {
   }
 }
 
+/** Statements that open, end or set up a transaction or savepoint. */
+const TRANSACTION_CONTROL =
+  /^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|SET )/i;
+
 /** How often a message is delivered again after a failed attempt before the run gives up. */
 const MAX_ATTEMPTS = 5;
 
@@ -152,8 +156,12 @@ export class ConsistencyCheck {
         },
       ],
       [
-        'crash or transient error before commit, then redelivery',
+        'crash before commit, then redelivery',
         () => this.failOnceAt('beforeCommit'),
+      ],
+      [
+        "transient error in one of the handler's statements, then retry",
+        () => this.failOnceAt('beforeStatement'),
       ],
       ['crash after commit, before dispatch', () => this.failOnceAt('afterCommitBeforeDispatch')],
       ['partial dispatch', () => this.failOnceAt('afterPartialDispatch')],
@@ -215,7 +223,7 @@ export class ConsistencyCheck {
   private async failOnceAt(point: FaultPoint): Promise<boolean> {
     let fired = false;
     const disarm = this.endpoint.faults.arm(point, (context) => {
-      if (fired || !this.concerns(context)) return;
+      if (fired || !this.concerns(context) || this.isLibraryStatement(context.query)) return;
       fired = true;
       throw new InjectedFault(point);
     });
@@ -258,6 +266,13 @@ export class ConsistencyCheck {
       disarm();
     }
     return fired;
+  }
+
+  /** A statement of the library's own (inbox, outbox, transaction control), not the handler's. */
+  private isLibraryStatement(query: string | undefined): boolean {
+    if (query === undefined) return false;
+    if (TRANSACTION_CONTROL.test(query)) return true;
+    return this.prefixTables.some((table) => query.includes(`\`${table}\``));
   }
 
   private concerns(context: FaultContext): boolean {

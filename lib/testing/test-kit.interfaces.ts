@@ -93,7 +93,8 @@ export interface ConsistencyOptions {
 export type ConsistencyScenario =
   | 'duplicate delivery, one after the other'
   | 'duplicate delivery at the same time'
-  | 'crash or transient error before commit, then redelivery'
+  | 'crash before commit, then redelivery'
+  | "transient error in one of the handler's statements, then retry"
   | 'crash after commit, before dispatch'
   | 'partial dispatch'
   | 'lock expiry, redelivered to a second worker';

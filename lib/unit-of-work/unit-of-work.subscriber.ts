@@ -62,6 +62,12 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
     const unitOfWork = activeUnitOfWork(this.dataSource);
     if (unitOfWork?.owner === 'library' && unitOfWork.queryRunner !== event.queryRunner)
       throw new ForeignConnectionError(event.query);
+    if (unitOfWork && this.faults.isSet('beforeStatement'))
+      this.faults.atOnce('beforeStatement', {
+        messageIds: [],
+        incomingMessageId: unitOfWork.incoming?.id,
+        query: event.query,
+      });
   }
 
   afterTransactionStart(event: TransactionStartEvent): void {
