@@ -35,6 +35,7 @@ import { RetentionLock } from './retention/retention.lock';
 import { RetentionStore } from './retention/retention.store';
 import { MessagingTablesChecker } from './storage/messaging-tables.checker';
 import { connectionPoolOf } from './storage/mysql-connections';
+import { assertSupportedDatabase } from './storage/supported-databases';
 import { EndpointWorker } from './transport/endpoint.worker';
 import { MessageDispatcher } from './transport/message.dispatcher';
 import { ProducerConnection } from './transport/producer-connection';
@@ -62,7 +63,10 @@ import { InFlightMessages } from './metrics/in-flight-messages';
         options: ConsistentMessagingModuleOptions,
         dataSource: DataSource,
         extras: ConsistentMessagingExtras,
-      ) => resolveMessagingOptions(options, connectionPoolOf(dataSource), extras),
+      ) => {
+        assertSupportedDatabase(dataSource);
+        return resolveMessagingOptions(options, connectionPoolOf(dataSource), extras);
+      },
       inject: [MODULE_OPTIONS_TOKEN, MESSAGING_DATA_SOURCE, MESSAGING_MODULE_EXTRAS],
     },
     FaultInjector,

@@ -63,6 +63,7 @@ export { InvalidMessageError } from './errors/invalid-message.error';
 export { SubscriptionsUnknownError } from './errors/subscriptions-unknown.error';
 export { DatabaseUnavailableError } from './errors/database-unavailable.error';
 export { RedisUnavailableError } from './errors/redis-unavailable.error';
+export { UnsupportedDatabaseError } from './errors/unsupported-database.error';
 export { DuplicateMessagingModuleError } from './errors/duplicate-messaging-module.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export { AdminErrorCode, type AdminErrorBody, type AdminErrorCodeValue } from './admin/admin-error';

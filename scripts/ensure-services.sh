@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Make sure MariaDB and Redis answer; start local ones when they do not.
-# Env overrides: DB_HOST, DB_PORT, REDIS_HOST, REDIS_PORT. Remote hosts are only checked.
+# Make sure MariaDB and Redis answer (and PostgreSQL with --with-postgres); start local ones when
+# they do not. Env overrides: DB_HOST, DB_PORT, REDIS_HOST, REDIS_PORT, PG_HOST, PG_PORT. Remote
+# hosts are only checked. The tests need PostgreSQL for one check so far: the library refuses it
+# at startup (UnsupportedDatabaseError).
 set -euo pipefail
 
 DB_HOST="${DB_HOST:-127.0.0.1}"
 DB_PORT="${DB_PORT:-3306}"
 REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 REDIS_PORT="${REDIS_PORT:-6379}"
+PG_HOST="${PG_HOST:-127.0.0.1}"
+PG_PORT="${PG_PORT:-5432}"
 MARIADBD=/usr/sbin/mariadbd
 
 is_local() { [[ "$1" == localhost || "$1" == 127.* || "$1" == ::1 ]]; }
@@ -31,6 +35,14 @@ redis_up() {
   fi
 }
 
+pg_up() {
+  if command -v pg_isready >/dev/null; then
+    pg_isready -q -h "$PG_HOST" -p "$PG_PORT" -t 2
+  else
+    tcp_open "$PG_HOST" "$PG_PORT"
+  fi
+}
+
 DB_START="install -d -o mysql -g mysql /run/mysqld && start-stop-daemon --start --oknodo \
 --background --exec $MARIADBD -- --port=$DB_PORT"
 REDIS_START="mkdir -p /var/lib/redis /var/log/redis && redis-server --daemonize yes \
@@ -51,6 +63,12 @@ start() {
 }
 
 db_start() { start MariaDB "$MARIADBD" mariadb-server "$DB_START"; }
+pg_start() {
+  local version
+  version="$(ls /etc/postgresql 2>/dev/null | head -1)"
+  start PostgreSQL "$(command -v pg_ctlcluster || echo pg_ctlcluster)" postgresql \
+    "pg_ctlcluster --skip-systemctl-redirect $version main start"
+}
 redis_start() { start Redis "$(command -v redis-server || echo redis-server)" redis-server "$REDIS_START"; }
 
 # ensure NAME HOST PORT PREFIX: PREFIX_up checks, PREFIX_start starts
@@ -81,4 +99,7 @@ ensure() {
 status=0
 ensure MariaDB "$DB_HOST" "$DB_PORT" db || status=1
 ensure Redis "$REDIS_HOST" "$REDIS_PORT" redis || status=1
+if [[ "${1:-}" == --with-postgres ]]; then
+  ensure PostgreSQL "$PG_HOST" "$PG_PORT" pg || status=1
+fi
 exit "$status"

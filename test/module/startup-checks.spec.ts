@@ -13,6 +13,7 @@ import {
   MessagePublisher,
   Outbox,
   RedisUnavailableError,
+  UnsupportedDatabaseError,
 } from '../../lib';
 import { RedisServerProcess, freePort } from '../support/redis-server';
 import { db, redis } from '../support/services';
@@ -220,4 +221,33 @@ describe('startup checks', () => {
       await proxy.stop();
     }
   }, 60_000);
+
+  it('refuses a data source of a database it does not support, naming the ones it does', async () => {
+    const options = {
+      type: 'postgres' as const,
+      host: process.env.PG_HOST ?? '127.0.0.1',
+      port: Number(process.env.PG_PORT ?? 5432),
+      username: 'postgres',
+      database: 'test',
+    };
+    // Made here, so that it can be closed: a failed compile leaves the modules' resources open.
+    const postgres = new DataSource(options);
+    try {
+      const compiling = Test.createTestingModule({
+        imports: [
+          TypeOrmModule.forRootAsync({
+            useFactory: () => options,
+            dataSourceFactory: () => postgres.initialize(),
+          }),
+          ConsistentMessagingModule.forRoot(messaging({ endpoint: 'startup-postgres' })),
+        ],
+      }).compile();
+      await expect(compiling).rejects.toThrow(UnsupportedDatabaseError);
+      await expect(compiling).rejects.toThrow(
+        /of type "postgres", which this library does not support: .* for "mysql" and "mariadb"/,
+      );
+    } finally {
+      if (postgres.isInitialized) await postgres.destroy();
+    }
+  });
 });
