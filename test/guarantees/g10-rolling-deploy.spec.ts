@@ -85,7 +85,8 @@ describe('G10 a type the endpoint does not handle yet (rolling deploy)', () => {
     }
   });
   it('keeps an event type subscribed while any live instance handles it, and drops it once none does', async () => {
-    const subscriptionRefreshMs = 200;
+    // Long enough that a loaded machine still refreshes a live instance within its 3 intervals.
+    const subscriptionRefreshMs = 1000;
     const subs = {
       ...common,
       endpoint: 'g10r-subs',
