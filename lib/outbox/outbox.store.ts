@@ -67,8 +67,9 @@ export class OutboxStore {
         values,
       );
     } catch (error) {
-      const taken = mysqlErrno(error) === MysqlErrno.duplicateKey && duplicateIdIn(error);
-      if (taken !== undefined && taken !== false)
+      const taken =
+        mysqlErrno(error) === MysqlErrno.duplicateKey ? duplicateIdIn(error) : undefined;
+      if (taken !== undefined)
         throw new InvalidMessageError(
           `message id "${shortText(taken)}" is in the outbox already (a messageId given twice?); nothing was committed`,
         );

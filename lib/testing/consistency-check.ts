@@ -54,7 +54,7 @@ export class ConsistencyCheck {
     const own = new Set(Object.values(messagingTableNames(endpoint.options.tablePrefix)));
     this.tables = comparedTables(endpoint.dataSource, options.entities, own, options.ignoreColumns);
     this.envelope = endpoint.envelopeOf(message, { headers: options.headers });
-    endpoint.assertHandles(this.envelope.type);
+    endpoint.handlersFor(this.envelope.type);
     if (process.env.NODE_ENV === 'production')
       throw new TypeError(
         'verifyConsistency empties the tables it compares: it refuses to run with NODE_ENV=production',
@@ -155,10 +155,7 @@ export class ConsistencyCheck {
           return true;
         },
       ],
-      [
-        'crash before commit, then redelivery',
-        () => this.failOnceAt('beforeCommit'),
-      ],
+      ['crash before commit, then redelivery', () => this.failOnceAt('beforeCommit')],
       [
         "transient error in one of the handler's statements, then retry",
         () => this.failOnceAt('beforeStatement'),

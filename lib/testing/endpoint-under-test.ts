@@ -18,7 +18,11 @@ import { messageTypeOfInstance } from '../messages/message-type';
 import { InFlightMessages } from '../metrics/in-flight-messages';
 import { OutboxStore } from '../outbox/outbox.store';
 import { ConsistentMessagePipeline } from '../pipeline/consistent-message.pipeline';
-import { HandlerRegistry } from '../pipeline/handler.registry';
+import {
+  HandlerRegistry,
+  type HandlerLayer,
+  type RegisteredHandler,
+} from '../pipeline/handler.registry';
 import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeline';
 import { OutboxRelay } from '../relay/outbox.relay';
 import { EndpointWorker } from '../transport/endpoint.worker';
@@ -98,8 +102,7 @@ export class EndpointUnderTest {
   /** One attempt that throws when it fails; waits for what it dispatches in the background. */
   async attempt(envelope: MessageEnvelope): Promise<'handled' | 'duplicate'> {
     const { payload } = parseEnvelope(envelope);
-    this.assertHandles(envelope.type);
-    const handlers = this.handlers.handlersOf(envelope.type) ?? [];
+    const handlers = this.handlersFor(envelope.type);
     const message = { envelope, payload, handlers, signal: new AbortController().signal };
     try {
       return handlers[0].layer === 'output'
@@ -111,14 +114,15 @@ export class EndpointUnderTest {
   }
 
   /** The layer of the endpoint's handlers of a type (all are in one), if it has any. */
-  layerOf(type: string): 'core' | 'output' | undefined {
+  layerOf(type: string): HandlerLayer | undefined {
     return this.handlers.handlersOf(type)?.[0].layer;
   }
 
-  /** Throws UnhandledTestMessageError when the endpoint has no handler of the type. */
-  assertHandles(type: string): void {
-    if (!this.handlers.handlersOf(type))
-      throw new UnhandledTestMessageError(this.name, type, this.handlers.types());
+  /** The endpoint's handlers of a type; UnhandledTestMessageError when it has none. */
+  handlersFor(type: string): RegisteredHandler[] {
+    const handlers = this.handlers.handlersOf(type);
+    if (!handlers) throw new UnhandledTestMessageError(this.name, type, this.handlers.types());
+    return handlers;
   }
 
   /** Every message in this endpoint's outbox, oldest first. */

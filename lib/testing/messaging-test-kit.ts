@@ -67,7 +67,7 @@ export class MessagingTestKit {
   ): Promise<Delivery> {
     const endpoint = this.endpointFor(message, options.endpoint);
     const envelope = this.asEnvelope(endpoint, message, options);
-    endpoint.assertHandles(envelope.type);
+    endpoint.handlersFor(envelope.type);
     const queue = endpoint.queues.queueOf(endpoint.name);
     await queue.add(
       envelope.type,

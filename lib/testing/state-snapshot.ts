@@ -41,10 +41,21 @@ export function comparedTables(
   }));
 }
 
+/** `owner.field` split at its last dot (`table.column`, `message.type.field`); no owner: any. */
+function qualified(name: string): { owner?: string; field: string } {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? { field: name } : { owner: name.slice(0, dot), field: name.slice(dot + 1) };
+}
+
+/** The column an ignoreColumns entry names in this table, if it names one there. */
+function columnNamed(metadata: EntityMetadata, name: string): string | undefined {
+  const { owner, field } = qualified(name);
+  return owner === undefined || owner === metadata.tableName ? field : undefined;
+}
+
 /** Whether an ignoreColumns entry names a column of this table. */
 function names(metadata: EntityMetadata, name: string): boolean {
-  const [table, column] = name.includes('.') ? name.split('.', 2) : [undefined, name];
-  if (table !== undefined && table !== metadata.tableName) return false;
+  const column = columnNamed(metadata, name);
   return metadata.columns.some((one) => one.databaseName === column);
 }
 
@@ -61,8 +72,8 @@ function ignoredColumnsOf(metadata: EntityMetadata, ignoreColumns: string[]): Se
       ignored.add(column.databaseName);
   }
   for (const name of ignoreColumns) {
-    const [table, column] = name.includes('.') ? name.split('.', 2) : [undefined, name];
-    if (table === undefined || table === metadata.tableName) ignored.add(column);
+    const column = columnNamed(metadata, name);
+    if (column !== undefined) ignored.add(column);
   }
   return ignored;
 }
@@ -87,10 +98,8 @@ export async function takeSnapshot(
     delete stable.sentAt;
     const fields = { ...(payload as Record<string, unknown>) };
     for (const name of ignoreFields) {
-      const [of, field] = name.includes('.')
-        ? [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.') + 1)]
-        : [type, name];
-      if (of === type) delete fields[field];
+      const { owner, field } = qualified(name);
+      if (owner === undefined || owner === type) delete fields[field];
     }
     return { type, text: stableText({ type, destination, payload: fields, headers: stable }) };
   });

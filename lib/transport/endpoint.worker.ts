@@ -22,6 +22,7 @@ import { untilAborted } from '../unit-of-work/until-aborted';
 import { settlesWithin } from '../relay/settles-within';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import { parseEnvelope } from './envelope.parser';
+import { OncePerInterval } from './once-per-interval';
 import { bullConnection } from './bull-connection';
 import { TolerantWorker, unreadableDataOf } from './tolerant-job';
 
@@ -36,8 +37,8 @@ export class EndpointWorker {
   private worker: Worker<MessageEnvelope, PipelineOutcome> | undefined;
   /** Jobs whose dead letter an attempt of this process wrote, until BullMQ reports them failed. */
   private readonly recorded = new Set<string>();
-  /** When a wait for a handler of each unknown type was last logged. */
-  private readonly unknownTypeLoggedAt = new Map<string, number>();
+  /** Waits for a handler of an unknown type, logged once per interval per type. */
+  private readonly unknownTypeLogged = new OncePerInterval(UNKNOWN_TYPE_LOG_INTERVAL_MS);
 
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) protected readonly options: ResolvedMessagingOptions,
@@ -185,13 +186,10 @@ export class EndpointWorker {
     const left = job.timestamp + this.options.unknownTypeWaitMs - Date.now();
     if (left <= 0 || token === undefined) throw new UnrecoverableError(unknown.message);
     const delay = Math.min(left, MAX_UNKNOWN_TYPE_DELAY_MS, this.backoffMs(job.attemptsStarted));
-    const loggedAt = this.unknownTypeLoggedAt.get(type) ?? 0;
-    if (loggedAt <= Date.now() - UNKNOWN_TYPE_LOG_INTERVAL_MS) {
-      this.unknownTypeLoggedAt.set(type, Date.now());
+    if (this.unknownTypeLogged.due(type))
       this.logger.warn(
         `${unknown.message} Waiting up to ${left} ms for an instance that has one (logged once a minute per type).`,
       );
-    }
     await job.moveToDelayed(Date.now() + delay, token);
     throw new DelayedError();
   }

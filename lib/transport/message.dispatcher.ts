@@ -8,6 +8,7 @@ import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { endpointNameProblem, messageIdProblem } from '../messages/message-rules';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { jobOptionsOf } from './job-options';
+import { OncePerInterval } from './once-per-interval';
 import { ProducerConnection } from './producer-connection';
 import { QueueRegistry } from './queue.registry';
 import { SubscriptionRegistry, type Subscribers } from './subscription.registry';
@@ -45,7 +46,7 @@ interface JobToAdd {
 @Injectable()
 export class MessageDispatcher {
   private readonly logger = new Logger('ConsistentMessaging');
-  private readonly unsubscribedLoggedAt = new Map<string, number>();
+  private readonly unsubscribedLogged = new OncePerInterval(UNSUBSCRIBED_LOG_INTERVAL_MS);
 
   constructor(
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
@@ -119,10 +120,7 @@ export class MessageDispatcher {
   private withoutSubscribers(message: OutboxMessage, result: DispatchResult): void {
     result.dispatched.push(message.id);
     this.metrics.increment('withoutSubscribers');
-    const now = Date.now();
-    if ((this.unsubscribedLoggedAt.get(message.type) ?? 0) > now - UNSUBSCRIBED_LOG_INTERVAL_MS)
-      return;
-    this.unsubscribedLoggedAt.set(message.type, now);
+    if (!this.unsubscribedLogged.due(message.type)) return;
     this.logger.warn(
       `Event type "${shortText(message.type)}" has no subscriber: message ${message.id} went to nobody (counted as withoutSubscribers)`,
     );
