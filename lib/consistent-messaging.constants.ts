@@ -7,3 +7,7 @@ export const CONSISTENT_HANDLER_METADATA = 'consistent-messaging:consistent-hand
 export const OUTBOX_METADATA = 'consistent-messaging:outbox';
 export const MESSAGE_NAME_METADATA = 'consistent-messaging:message-name';
 export const IDEMPOTENT_HANDLER_METADATA = 'consistent-messaging:idempotent-handler';
+/** The StorageDialect of the messaging data source. */
+export const STORAGE_DIALECT = Symbol('CONSISTENT_MESSAGING_STORAGE_DIALECT');
+/** The dialect's MessagingStatements for the module's `tablePrefix`. */
+export const MESSAGING_STATEMENTS = Symbol('CONSISTENT_MESSAGING_STATEMENTS');

@@ -5,6 +5,8 @@ import {
   CONSISTENT_MESSAGING_OPTIONS,
   MESSAGING_DATA_SOURCE,
   MESSAGING_MODULE_EXTRAS,
+  MESSAGING_STATEMENTS,
+  STORAGE_DIALECT,
 } from './consistent-messaging.constants';
 import { ConsistentMessagingLifecycle } from './consistent-messaging.lifecycle';
 import {
@@ -17,7 +19,10 @@ import { DeadLetterQueue } from './dead-letters/dead-letter.queue';
 import { MessagingExplorer } from './discovery/messaging.explorer';
 import { FaultInjector } from './faults/fault-injector';
 import { InboxStore } from './inbox/inbox.store';
-import type { ConsistentMessagingModuleOptions } from './interfaces/consistent-messaging-options.interface';
+import type {
+  ConsistentMessagingModuleOptions,
+  ResolvedMessagingOptions,
+} from './interfaces/consistent-messaging-options.interface';
 import { OutboxStore } from './outbox/outbox.store';
 import { ConsistentMessagePipeline } from './pipeline/consistent-message.pipeline';
 import { HandlerRegistry } from './pipeline/handler.registry';
@@ -34,8 +39,9 @@ import { RetentionCleaner } from './retention/retention.cleaner';
 import { RetentionLock } from './retention/retention.lock';
 import { RetentionStore } from './retention/retention.store';
 import { MessagingTablesChecker } from './storage/messaging-tables.checker';
-import { connectionPoolOf } from './storage/mysql-connections';
-import { assertSupportedDatabase } from './storage/supported-databases';
+import { messagingTableNames } from './storage/messaging-table-names';
+import type { StorageDialect } from './storage/storage-dialect.interface';
+import { dialectOf } from './storage/storage-dialects';
 import { EndpointWorker } from './transport/endpoint.worker';
 import { MessageDispatcher } from './transport/message.dispatcher';
 import { ProducerConnection } from './transport/producer-connection';
@@ -57,17 +63,27 @@ import { InFlightMessages } from './metrics/in-flight-messages';
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    { provide: STORAGE_DIALECT, useFactory: dialectOf, inject: [MESSAGING_DATA_SOURCE] },
     {
       provide: CONSISTENT_MESSAGING_OPTIONS,
       useFactory: (
         options: ConsistentMessagingModuleOptions,
         dataSource: DataSource,
+        dialect: StorageDialect,
         extras: ConsistentMessagingExtras,
-      ) => {
-        assertSupportedDatabase(dataSource);
-        return resolveMessagingOptions(options, connectionPoolOf(dataSource), extras);
-      },
-      inject: [MODULE_OPTIONS_TOKEN, MESSAGING_DATA_SOURCE, MESSAGING_MODULE_EXTRAS],
+      ) => resolveMessagingOptions(options, dialect.connections.poolOf(dataSource), extras),
+      inject: [
+        MODULE_OPTIONS_TOKEN,
+        MESSAGING_DATA_SOURCE,
+        STORAGE_DIALECT,
+        MESSAGING_MODULE_EXTRAS,
+      ],
+    },
+    {
+      provide: MESSAGING_STATEMENTS,
+      useFactory: (dialect: StorageDialect, options: ResolvedMessagingOptions) =>
+        dialect.statements(messagingTableNames(options.tablePrefix)),
+      inject: [STORAGE_DIALECT, CONSISTENT_MESSAGING_OPTIONS],
     },
     FaultInjector,
     MessagingTablesChecker,

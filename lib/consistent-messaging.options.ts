@@ -4,7 +4,7 @@ import type {
   ResolvedMessagingOptions,
 } from './interfaces/consistent-messaging-options.interface';
 import { ENDPOINT_NAME, endpointNameProblem, MAX_ENDPOINT_LENGTH } from './messages/message-rules';
-import type { ConnectionPool } from './storage/mysql-connections';
+import type { ConnectionPool } from './storage/storage-dialect.interface';
 
 const TABLE_PREFIX = /^[A-Za-z0-9_]*$/;
 const DAY_MS = 24 * 60 * 60 * 1000;

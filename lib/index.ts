@@ -45,7 +45,11 @@ export {
   type InboxRecord,
   type OutboxRecord,
 } from './storage/messaging-entities';
-export { createMessagingTablesSql, messagingTableNames } from './storage/messaging-schema';
+export {
+  createMessagingTablesSql,
+  messagingTableNames,
+  type MessagingDatabaseType,
+} from './storage/messaging-schema';
 export { InvalidMessagingOptionsError } from './errors/invalid-messaging-options.error';
 export { NoActiveUnitOfWorkError } from './errors/no-active-unit-of-work.error';
 export { NotAMessageError } from './errors/not-a-message.error';

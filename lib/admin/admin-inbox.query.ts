@@ -1,11 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import {
-  CONSISTENT_MESSAGING_OPTIONS,
-  MESSAGING_DATA_SOURCE,
-} from '../consistent-messaging.constants';
-import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
-import { messagingTableNames } from '../storage/messaging-schema';
+import { MESSAGING_DATA_SOURCE, MESSAGING_STATEMENTS } from '../consistent-messaging.constants';
+import type { InboxStatements, MessagingStatements } from '../storage/storage-dialect.interface';
 
 export interface InboxEntry {
   endpoint: string;
@@ -30,21 +26,17 @@ interface Row {
 /** Admin reads of the inbox, by primary key `(endpoint, message_id)` or the `ix_processed_at` index. */
 @Injectable()
 export class AdminInboxQuery {
-  private readonly table: string;
+  private readonly sql: InboxStatements;
 
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(CONSISTENT_MESSAGING_OPTIONS) options: ResolvedMessagingOptions,
+    @Inject(MESSAGING_STATEMENTS) statements: MessagingStatements,
   ) {
-    this.table = `\`${messagingTableNames(options.tablePrefix).inbox}\``;
+    this.sql = statements.inbox;
   }
 
   async get(endpoint: string, messageId: string): Promise<InboxEntry | undefined> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT endpoint, message_id, message_type, processed_at FROM ${this.table}
-       WHERE endpoint = ? AND message_id = ?`,
-      [endpoint, messageId],
-    );
+    const rows: Row[] = await this.dataSource.query(this.sql.get, [endpoint, messageId]);
     return rows[0] && toEntry(rows[0]);
   }
 
@@ -52,8 +44,7 @@ export class AdminInboxQuery {
   async processed(pairs: { endpoint: string; messageId: string }[]): Promise<InboxEntry[]> {
     if (pairs.length === 0) return [];
     const rows: Row[] = await this.dataSource.query(
-      `SELECT endpoint, message_id, message_type, processed_at FROM ${this.table}
-       WHERE (endpoint, message_id) IN (${pairs.map(() => '(?, ?)').join(', ')})`,
+      this.sql.processed(pairs.length),
       pairs.flatMap((pair) => [pair.endpoint, pair.messageId]),
     );
     return rows.map(toEntry);
@@ -61,7 +52,7 @@ export class AdminInboxQuery {
 
   async stats(endpoint: string): Promise<InboxStats> {
     const [row]: { records: string | number; oldest: Date | null }[] = await this.dataSource.query(
-      `SELECT COUNT(*) AS records, MIN(processed_at) AS oldest FROM ${this.table} WHERE endpoint = ?`,
+      this.sql.stats,
       [endpoint],
     );
     return { endpoint, records: Number(row.records), oldestProcessedAt: row.oldest };

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import {
-  CONSISTENT_MESSAGING_OPTIONS,
-  MESSAGING_DATA_SOURCE,
-} from '../consistent-messaging.constants';
-import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { MESSAGING_DATA_SOURCE, MESSAGING_STATEMENTS } from '../consistent-messaging.constants';
 import type { MessageHeaders } from '../interfaces/message-envelope.interface';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { utf8Prefix } from '../messages/utf8-prefix';
-import { messagingTableNames } from '../storage/messaging-schema';
+import type {
+  AdminOutboxFilter,
+  AdminOutboxStatements,
+  MessagingStatements,
+} from '../storage/storage-dialect.interface';
 import type {
   OutboxDetail,
   OutboxFilter,
@@ -32,63 +32,51 @@ interface Row {
   headers?: string;
 }
 
-const SUMMARY = `id, message_id, message_type, destination, origin_endpoint, causation_id,
-  correlation_id, created_at, dispatched_at, dispatch_error`;
-
 /** Most messages one conversation lists. */
 export const CONVERSATION_LIMIT = 1000;
 
 /** Read-only admin queries on the outbox; every one is bounded by a LIMIT or an index range. */
 @Injectable()
 export class AdminOutboxQuery {
-  private readonly table: string;
+  private readonly sql: AdminOutboxStatements;
 
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(CONSISTENT_MESSAGING_OPTIONS) options: ResolvedMessagingOptions,
+    @Inject(MESSAGING_STATEMENTS) statements: MessagingStatements,
   ) {
-    this.table = `\`${messagingTableNames(options.tablePrefix).outbox}\``;
+    this.sql = statements.outbox.admin;
   }
 
   /** One page in id order after `filter.after` (keyset pagination). */
   async list(filter: OutboxFilter): Promise<OutboxSummary[]> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const add = (clause: string, value?: unknown) => {
-      where.push(clause);
+    const filters: AdminOutboxFilter[] = ['afterId'];
+    const values: unknown[] = [filter.after];
+    const add = (name: AdminOutboxFilter, value?: unknown) => {
+      filters.push(name);
       if (value !== undefined) values.push(value);
     };
-    add('id > ?', filter.after);
-    if (filter.status === 'pending') add('dispatched_at IS NULL AND dispatch_error IS NULL');
-    if (filter.status === 'dispatched') add('dispatched_at IS NOT NULL');
-    if (filter.status === 'undeliverable')
-      add('dispatched_at IS NULL AND dispatch_error IS NOT NULL');
-    if (filter.type) add('message_type = ?', filter.type);
-    if (filter.correlationId) add('correlation_id = ?', filter.correlationId);
-    if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
-    if (filter.createdTo) add('created_at < ?', filter.createdTo);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${SUMMARY} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
-      [...values, filter.limit],
-    );
+    if (filter.status !== 'all') add(filter.status);
+    if (filter.type) add('type', filter.type);
+    if (filter.correlationId) add('correlationId', filter.correlationId);
+    if (filter.createdFrom) add('createdFrom', filter.createdFrom);
+    if (filter.createdTo) add('createdTo', filter.createdTo);
+    const rows: Row[] = await this.dataSource.query(this.sql.list(filters), [
+      ...values,
+      filter.limit,
+    ]);
     return rows.map(toSummary);
   }
 
   /** One row, with at most `maxBytes` of its payload. */
   async get(messageId: string, maxBytes: number): Promise<OutboxDetail | undefined> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${SUMMARY}, LEFT(payload, ?) AS payload, LENGTH(payload) AS payload_bytes, headers
-       FROM ${this.table} WHERE message_id = ?`,
-      [maxBytes, messageId],
-    );
+    const rows: Row[] = await this.dataSource.query(this.sql.detail, [maxBytes, messageId]);
     return rows[0] && toDetail(rows[0], maxBytes);
   }
 
   /** The rows of these message ids as the dispatcher takes them. */
   async messages(messageIds: string[]): Promise<OutboxMessage[]> {
     const rows: Row[] = await this.dataSource.query(
-      `SELECT ${SUMMARY}, payload, headers FROM ${this.table}
-       WHERE message_id IN (${messageIds.map(() => '?').join(', ')}) ORDER BY id`,
+      this.sql.messages(messageIds.length),
       messageIds,
     );
     return rows.map((row) => ({
@@ -103,18 +91,9 @@ export class AdminOutboxQuery {
   /** Counts and lag. The oldest pending row is the first of `ix_pending`, one index read. */
   async stats(): Promise<OutboxStats> {
     const [counts]: Record<'pending' | 'dispatched' | 'undeliverable', string | number>[] =
-      await this.dataSource.query(
-        `SELECT
-           (SELECT COUNT(*) FROM ${this.table}
-            WHERE dispatched_at IS NULL AND dispatch_error IS NULL) AS pending,
-           (SELECT COUNT(*) FROM ${this.table} WHERE dispatched_at IS NOT NULL) AS dispatched,
-           (SELECT COUNT(*) FROM ${this.table}
-            WHERE dispatched_at IS NULL AND dispatch_error IS NOT NULL) AS undeliverable`,
-      );
+      await this.dataSource.query(this.sql.counts);
     const oldest: { created_at: Date; lag_ms: string | number }[] = await this.dataSource.query(
-      `SELECT created_at, TIMESTAMPDIFF(MICROSECOND, created_at, NOW(3)) DIV 1000 AS lag_ms
-       FROM ${this.table} WHERE dispatched_at IS NULL AND dispatch_error IS NULL
-       ORDER BY dispatched_at, id LIMIT 1`,
+      this.sql.oldestPending,
     );
     return {
       pending: Number(counts.pending),
@@ -127,10 +106,10 @@ export class AdminOutboxQuery {
 
   /** Every message of one correlation id, in id order, at most CONVERSATION_LIMIT (`ix_correlation`). */
   async byCorrelation(correlationId: string): Promise<OutboxSummary[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${SUMMARY} FROM ${this.table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
-      [correlationId, CONVERSATION_LIMIT],
-    );
+    const rows: Row[] = await this.dataSource.query(this.sql.byCorrelation, [
+      correlationId,
+      CONVERSATION_LIMIT,
+    ]);
     return rows.map(toSummary);
   }
 }

@@ -120,11 +120,15 @@ export class MessagingAdminService {
    * library's own.
    */
   async redispatchSince(since: Date): Promise<{ pending: number }> {
-    const pending = await markForRedispatch(() => this.transactions.createOwnQueryRunner(), {
-      tablePrefix: this.options.tablePrefix,
-      since,
-      endpoint: this.options.endpoint,
-    });
+    const pending = await markForRedispatch(
+      this.transactions.dialect,
+      () => this.transactions.createOwnQueryRunner(),
+      {
+        tablePrefix: this.options.tablePrefix,
+        since,
+        endpoint: this.options.endpoint,
+      },
+    );
     return { pending };
   }
 

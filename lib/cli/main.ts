@@ -5,6 +5,8 @@
  *   consistent-messaging redispatch --since 2026-12-01T10:00:00Z --url mysql://user:pw@host:3306/db
  *     [--endpoint orders] [--table-prefix cm_]
  *
+ * (`postgres://…` for PostgreSQL.)
+ *
  * It needs the database only: the rows become pending, and the endpoints' running sweepers
  * dispatch them again. `--url` may come from DATABASE_URL instead.
  */
@@ -13,11 +15,20 @@ import { DataSource } from 'typeorm';
 import { redispatchOutboxSince } from '../storage/outbox-redispatch';
 
 const USAGE =
-  'usage: consistent-messaging redispatch --since <ISO 8601 date> --url mysql://user:password@host:port/database [--endpoint <name>] [--table-prefix cm_]';
+  'usage: consistent-messaging redispatch --since <ISO 8601 date> --url mysql://user:password@host:port/database (or postgres://…) [--endpoint <name>] [--table-prefix cm_]';
+
+/** The TypeORM data source type of a database URL's scheme. */
+const URL_TYPES: Record<string, 'mysql' | 'mariadb' | 'postgres'> = {
+  'mysql:': 'mysql',
+  'mariadb:': 'mariadb',
+  'postgres:': 'postgres',
+  'postgresql:': 'postgres',
+};
 
 interface RedispatchArguments {
   since: Date;
   url: string;
+  type: 'mysql' | 'mariadb' | 'postgres';
   endpoint?: string;
   tablePrefix: string;
 }
@@ -41,16 +52,22 @@ function parseArguments(argv: string[]): RedispatchArguments | 'help' {
     throw new UsageError('--since: an ISO 8601 date in the past, e.g. 2026-12-01T10:00:00Z');
   const url = flags.get('--url') ?? process.env.DATABASE_URL;
   if (!url) throw new UsageError('--url (or DATABASE_URL): the database of the outbox');
+  const type = URL_TYPES[url.slice(0, url.indexOf(':') + 1).toLowerCase()];
+  if (!type)
+    throw new UsageError(
+      `--url: a mysql://, mariadb:// or postgres:// URL, not "${url.split(':')[0]}:"`,
+    );
   return {
     since,
     url,
+    type,
     endpoint: flags.get('--endpoint'),
     tablePrefix: flags.get('--table-prefix') ?? 'cm_',
   };
 }
 
 async function redispatch(args: RedispatchArguments): Promise<void> {
-  const dataSource = new DataSource({ type: 'mysql', url: args.url });
+  const dataSource = new DataSource({ type: args.type, url: args.url });
   await dataSource.initialize();
   try {
     const pending = await redispatchOutboxSince(dataSource, args);

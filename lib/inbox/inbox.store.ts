@@ -1,17 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
-import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
-import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
-import { messagingTableNames } from '../storage/messaging-schema';
-import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
+import { MESSAGING_STATEMENTS, STORAGE_DIALECT } from '../consistent-messaging.constants';
+import { MessagesHandledAlreadyError } from '../errors/messages-handled-already.error';
+import type {
+  DatabaseErrors,
+  InboxStatements,
+  MessagingStatements,
+  StorageDialect,
+} from '../storage/storage-dialect.interface';
 
-/** SQL access to the inbox table: one row per (endpoint, message id) handled. */
+/** The inbox table: one row per (endpoint, message id) handled. */
 @Injectable()
 export class InboxStore {
-  private readonly table: string;
+  private readonly sql: InboxStatements;
+  private readonly errors: DatabaseErrors;
 
-  constructor(@Inject(CONSISTENT_MESSAGING_OPTIONS) options: ResolvedMessagingOptions) {
-    this.table = `\`${messagingTableNames(options.tablePrefix).inbox}\``;
+  constructor(
+    @Inject(MESSAGING_STATEMENTS) statements: MessagingStatements,
+    @Inject(STORAGE_DIALECT) dialect: StorageDialect,
+  ) {
+    this.sql = statements.inbox;
+    this.errors = dialect.errors;
   }
 
   /**
@@ -26,18 +35,17 @@ export class InboxStore {
     type: string,
   ): Promise<boolean> {
     try {
-      await this.recordAll(queryRunner, endpoint, [{ id: messageId, type }]);
-      return true;
+      return (await this.insert(queryRunner, endpoint, [{ id: messageId, type }])) === 1;
     } catch (error) {
-      if (mysqlErrno(error) === MysqlErrno.duplicateKey) return false;
+      if (this.errors.isDuplicateKey(error)) return false;
       throw error;
     }
   }
 
   /**
    * Records several messages with one insert (in id order, which makes deadlocks between batches
-   * that share messages rarer). Throws if any of them was handled already: the statement inserts
-   * nothing then, and the caller rolls back.
+   * that share messages rarer). Throws if any of them was handled already, and the caller rolls
+   * back.
    */
   async recordAll(
     queryRunner: QueryRunner,
@@ -45,10 +53,20 @@ export class InboxStore {
     messages: { id: string; type: string }[],
   ): Promise<void> {
     const sorted = [...messages].sort((a, b) => (a.id < b.id ? -1 : 1));
-    await queryRunner.query(
-      `INSERT INTO ${this.table} (endpoint, message_id, message_type)
-       VALUES ${sorted.map(() => '(?, ?, ?)').join(', ')}`,
-      sorted.flatMap((message) => [endpoint, message.id, message.type]),
+    const recorded = await this.insert(queryRunner, endpoint, sorted);
+    if (recorded < sorted.length)
+      throw new MessagesHandledAlreadyError(sorted.length - recorded, sorted.length);
+  }
+
+  private async insert(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    messages: { id: string; type: string }[],
+  ): Promise<number> {
+    const result: unknown = await queryRunner.query(
+      this.sql.insert(messages.length),
+      messages.flatMap((message) => [endpoint, message.id, message.type]),
     );
+    return this.sql.recorded(result);
   }
 }

@@ -1,15 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
-  CONSISTENT_MESSAGING_OPTIONS,
   MESSAGING_DATA_SOURCE,
+  MESSAGING_STATEMENTS,
+  STORAGE_DIALECT,
 } from '../consistent-messaging.constants';
-import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageHeaders } from '../interfaces/message-envelope.interface';
 import { InvalidMessageError } from '../errors/invalid-message.error';
 import { shortText } from '../errors/thrown-text';
-import { messagingTableNames } from '../storage/messaging-schema';
-import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
+import type {
+  DatabaseErrors,
+  MessagingStatements,
+  OutboxStatements,
+  StorageDialect,
+} from '../storage/storage-dialect.interface';
 import type { OutboxMessage } from './outbox-message.interface';
 
 interface OutboxRow {
@@ -21,27 +25,25 @@ interface OutboxRow {
   headers: string;
 }
 
-const COLUMNS = 'message_id, message_type, destination, payload, headers';
-
-/** Neither dispatched nor flagged as undeliverable. */
-const PENDING = 'dispatched_at IS NULL AND dispatch_error IS NULL';
-
 /** A claimed row that can't even be read back as a message (its headers are not JSON). */
 export interface UnreadableRow {
   id: string;
   problem: string;
 }
 
-/** SQL access to the outbox table (MySQL / MariaDB dialect). */
+/** The outbox table, through the data source's dialect. */
 @Injectable()
 export class OutboxStore {
-  private readonly table: string;
+  private readonly sql: OutboxStatements;
+  private readonly errors: DatabaseErrors;
 
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(CONSISTENT_MESSAGING_OPTIONS) options: ResolvedMessagingOptions,
+    @Inject(MESSAGING_STATEMENTS) statements: MessagingStatements,
+    @Inject(STORAGE_DIALECT) dialect: StorageDialect,
   ) {
-    this.table = `\`${messagingTableNames(options.tablePrefix).outbox}\``;
+    this.sql = statements.outbox;
+    this.errors = dialect.errors;
   }
 
   /** Writes messages with one multi-row INSERT in the caller's transaction. */
@@ -59,16 +61,10 @@ export class OutboxStore {
         message.headers.correlationId,
       );
     }
-    const row = '(?, ?, ?, ?, ?, ?, ?, ?)';
     try {
-      await queryRunner.query(
-        `INSERT INTO ${this.table} (${COLUMNS}, origin_endpoint, causation_id, correlation_id)
-         VALUES ${messages.map(() => row).join(', ')}`,
-        values,
-      );
+      await queryRunner.query(this.sql.insert(messages.length), values);
     } catch (error) {
-      const taken =
-        mysqlErrno(error) === MysqlErrno.duplicateKey ? duplicateIdIn(error) : undefined;
+      const taken = this.errors.duplicateOutboxId(error);
       if (taken !== undefined)
         throw new InvalidMessageError(
           `message id "${shortText(taken)}" is in the outbox already (a messageId given twice?); nothing was committed`,
@@ -80,20 +76,13 @@ export class OutboxStore {
   /** Marks messages dispatched; rows already marked are left as they are. */
   async markDispatched(messageIds: string[], queryRunner: QueryRunner): Promise<void> {
     if (messageIds.length === 0) return;
-    await queryRunner.query(
-      `UPDATE ${this.table} SET dispatched_at = NOW(3)
-       WHERE message_id IN (${messageIds.map(() => '?').join(', ')}) AND dispatched_at IS NULL`,
-      messageIds,
-    );
+    await queryRunner.query(this.sql.markDispatched(messageIds.length), messageIds);
   }
 
   /** Flags rows that can never be dispatched, with why: the relay skips them from now on. */
   async flagUndeliverable(rows: UnreadableRow[], queryRunner: QueryRunner): Promise<void> {
     for (const row of rows) {
-      await queryRunner.query(
-        `UPDATE ${this.table} SET dispatch_error = ? WHERE message_id = ? AND dispatched_at IS NULL`,
-        [row.problem, row.id],
-      );
+      await queryRunner.query(this.sql.flagUndeliverable, [row.problem, row.id]);
     }
   }
 
@@ -108,12 +97,11 @@ export class OutboxStore {
     minAgeMs: number,
     afterRow = '0',
   ): Promise<{ messages: OutboxMessage[]; unreadable: UnreadableRow[]; lastRow: string }> {
-    const rows: OutboxRow[] = await queryRunner.query(
-      `SELECT id, ${COLUMNS} FROM ${this.table}
-       WHERE ${PENDING} AND created_at <= NOW(3) - INTERVAL ? MICROSECOND AND id > ?
-       ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
-      [minAgeMs * 1000, afterRow, limit],
-    );
+    const rows: OutboxRow[] = await queryRunner.query(this.sql.claimPending, [
+      minAgeMs,
+      afterRow,
+      limit,
+    ]);
     const messages: OutboxMessage[] = [];
     const unreadable: UnreadableRow[] = [];
     for (const row of rows) {
@@ -129,47 +117,35 @@ export class OutboxStore {
     return { messages, unreadable, lastRow: String(rows[rows.length - 1]?.id ?? afterRow) };
   }
 
-  /** Age of the oldest pending row (the first of `ix_pending`, one index read); 0 when none is pending. */
+  /** Age of the oldest pending row (one index read); 0 when none is pending. */
   async dispatchLagMs(): Promise<number> {
-    const rows: { lag_ms: string | number }[] = await this.dataSource.query(
-      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, NOW(3)) DIV 1000 AS lag_ms
-       FROM ${this.table} WHERE ${PENDING} ORDER BY dispatched_at, id LIMIT 1`,
-    );
+    const rows: { lag_ms: string | number }[] = await this.dataSource.query(this.sql.dispatchLag);
     return rows[0] ? Math.max(0, Number(rows[0].lag_ms)) : 0;
   }
 
   /** Every message in the outbox, oldest first, with whether it was dispatched (the test kit). */
   async findAll(): Promise<(OutboxMessage & { dispatched: boolean })[]> {
-    const rows: (OutboxRow & { dispatched: number | string })[] = await this.dataSource.query(
-      `SELECT ${COLUMNS}, dispatched_at IS NOT NULL AS dispatched FROM ${this.table} ORDER BY id`,
-    );
+    const rows: (OutboxRow & { dispatched: number | string | boolean })[] =
+      await this.dataSource.query(this.sql.all);
     return rows.map((row) => ({ ...toMessage(row), dispatched: Number(row.dispatched) === 1 }));
   }
 
   /** How many messages wait for dispatch. */
   async countPending(): Promise<number> {
     const [row]: { pending: string | number }[] = await this.dataSource.query(
-      `SELECT COUNT(*) AS pending FROM ${this.table} WHERE ${PENDING}`,
+      this.sql.countPending,
     );
     return Number(row.pending);
   }
 
   /** Pending messages an endpoint wrote while handling one incoming message. */
   async findPendingCausedBy(causationId: string, originEndpoint: string): Promise<OutboxMessage[]> {
-    const rows: OutboxRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM ${this.table}
-       WHERE causation_id = ? AND origin_endpoint = ? AND ${PENDING} ORDER BY id`,
-      [causationId, originEndpoint],
-    );
+    const rows: OutboxRow[] = await this.dataSource.query(this.sql.pendingCausedBy, [
+      causationId,
+      originEndpoint,
+    ]);
     return rows.map(toMessage);
   }
-}
-
-/** The message id a duplicate-key error on the outbox's unique message id names, if it is that key. */
-function duplicateIdIn(error: unknown): string | undefined {
-  return /Duplicate entry '(.*)' for key '(?:[^']*\.)?ux_message_id'/.exec(
-    String((error as Error).message),
-  )?.[1];
 }
 
 function toMessage(row: OutboxRow): OutboxMessage {

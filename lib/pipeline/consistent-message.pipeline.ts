@@ -109,7 +109,7 @@ export class ConsistentMessagePipeline {
       // Each handler gets its own copy, so one cannot change what the next one sees.
       const copy = handlers.length === 1 ? payload : structuredClone(payload);
       await handler.invoke(toMessageInstance(handler.messageClass, copy), context);
-      // Whatever runs after the database rolled the transaction back commits on its own: stop.
+      // What runs after the database ended the transaction can't be part of it: stop.
       if (unitOfWork.rolledBackBy) throw new TransactionRolledBackError(unitOfWork.rolledBackBy);
     }
   }

@@ -1,12 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, QueryRunner } from 'typeorm';
-import {
-  CONSISTENT_MESSAGING_OPTIONS,
-  MESSAGING_DATA_SOURCE,
-} from '../consistent-messaging.constants';
-import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { MESSAGING_DATA_SOURCE, MESSAGING_STATEMENTS } from '../consistent-messaging.constants';
 import { affectedRows } from './affected-rows';
-import { messagingTableNames } from './messaging-schema';
+import type { DeadLetterStatements, MessagingStatements } from './storage-dialect.interface';
 
 /** A dead letter as it is written. */
 export interface DeadLetterRow {
@@ -62,40 +58,40 @@ interface Row {
   failed_at: Date;
   envelope_bytes: string | number;
   envelope?: string;
-  envelope_truncated?: number;
-  unreadable?: number;
+  envelope_truncated?: number | boolean;
+  unreadable?: number | boolean;
   headers?: string | null;
   stack?: string | null;
 }
-
-const SUMMARY = 'id, message_id, message_type, error, attempts, failed_at, envelope_bytes';
 
 /** Longest part of an error message a list returns. */
 const LISTED_ERROR_CHARS = 500;
 
 /**
- * SQL access to the dead-letter table (MySQL / MariaDB dialect). Every read is bounded: lists by
- * LIMIT over `ix_endpoint` and without the envelope, details by a byte cap on it.
+ * The dead-letter table. Every read is bounded: lists by LIMIT over `ix_endpoint` and without the
+ * envelope, details by a byte cap on it.
  */
 @Injectable()
 export class DeadLetterStore {
-  private readonly table: string;
+  private readonly sql: DeadLetterStatements;
   private largestEnvelope: Promise<number> | undefined;
 
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(CONSISTENT_MESSAGING_OPTIONS) options: ResolvedMessagingOptions,
+    @Inject(MESSAGING_STATEMENTS) statements: MessagingStatements,
   ) {
-    this.table = `\`${messagingTableNames(options.tablePrefix).deadLetters}\``;
+    this.sql = statements.deadLetters;
   }
 
   /**
-   * The largest envelope one INSERT can carry: a statement must fit in the server's
-   * `max_allowed_packet`, and escaping can double the text.
+   * The largest envelope one INSERT can carry: the statement must fit in what the server takes
+   * (where it has such a bound), and escaping can double the text.
    */
   largestEnvelopeBytes(): Promise<number> {
+    const query = this.sql.largestStatement;
+    if (query === undefined) return Promise.resolve(UNBOUNDED_ENVELOPE_BYTES);
     this.largestEnvelope ??= this.dataSource
-      .query('SELECT @@max_allowed_packet AS packet')
+      .query(query)
       .then((rows: { packet: string | number }[]) =>
         Math.floor((Number(rows[0].packet) - STATEMENT_OVERHEAD_BYTES) / 2),
       )
@@ -108,46 +104,33 @@ export class DeadLetterStore {
 
   /** Writes a dead letter; a message dead-lettered again replaces its earlier row. */
   async write(row: DeadLetterRow): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO ${this.table} (endpoint, message_id, message_type, envelope, envelope_bytes,
-         envelope_truncated, unreadable, headers, error, stack, attempts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE message_type = VALUES(message_type), envelope = VALUES(envelope),
-         envelope_bytes = VALUES(envelope_bytes), envelope_truncated = VALUES(envelope_truncated),
-         unreadable = VALUES(unreadable), headers = VALUES(headers), error = VALUES(error),
-         stack = VALUES(stack), attempts = VALUES(attempts), failed_at = CURRENT_TIMESTAMP(3)`,
-      [
-        row.endpoint,
-        row.messageId,
-        row.type,
-        row.envelope,
-        row.envelopeBytes,
-        row.envelopeTruncated ? 1 : 0,
-        row.unreadable ? 1 : 0,
-        row.headers,
-        row.error,
-        row.stack,
-        row.attempts,
-      ],
-    );
+    await this.dataSource.query(this.sql.write, [
+      row.endpoint,
+      row.messageId,
+      row.type,
+      row.envelope,
+      row.envelopeBytes,
+      row.envelopeTruncated,
+      row.unreadable,
+      row.headers,
+      row.error,
+      row.stack,
+      row.attempts,
+    ]);
   }
 
   async count(endpoint: string): Promise<number> {
-    const rows: { n: string | number }[] = await this.dataSource.query(
-      `SELECT COUNT(*) AS n FROM ${this.table} WHERE endpoint = ?`,
-      [endpoint],
-    );
+    const rows: { n: string | number }[] = await this.dataSource.query(this.sql.count, [endpoint]);
     return Number(rows[0].n);
   }
 
   /** Newest first, ids below `before` (keyset pagination; 0 for the first page). */
   async page(endpoint: string, before: number, limit: number): Promise<StoredDeadLetterSummary[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT id, message_id, message_type, LEFT(error, ${LISTED_ERROR_CHARS}) AS error, attempts,
-         failed_at, envelope_bytes
-       FROM ${this.table} WHERE endpoint = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-      [endpoint, before > 0 ? before : Number.MAX_SAFE_INTEGER, limit],
-    );
+    const rows: Row[] = await this.dataSource.query(this.sql.page(LISTED_ERROR_CHARS), [
+      endpoint,
+      before > 0 ? before : Number.MAX_SAFE_INTEGER,
+      limit,
+    ]);
     return rows.map(toSummary);
   }
 
@@ -157,11 +140,11 @@ export class DeadLetterStore {
     messageId: string,
     maxEnvelopeChars: number,
   ): Promise<StoredDeadLetter | undefined> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${SUMMARY}, LEFT(envelope, ?) AS envelope, envelope_truncated, unreadable, headers, stack
-       FROM ${this.table} WHERE endpoint = ? AND message_id = ?`,
-      [maxEnvelopeChars, endpoint, messageId],
-    );
+    const rows: Row[] = await this.dataSource.query(this.sql.get, [
+      maxEnvelopeChars,
+      endpoint,
+      messageId,
+    ]);
     const row = rows[0];
     if (!row) return undefined;
     return {
@@ -180,11 +163,10 @@ export class DeadLetterStore {
     endpoint: string,
     messageIds: string[],
   ): Promise<RetriableRow[]> {
-    const rows: Row[] = await queryRunner.query(
-      `SELECT id, message_id, message_type, envelope_truncated, unreadable FROM ${this.table}
-       WHERE endpoint = ? AND message_id IN (${messageIds.map(() => '?').join(', ')}) FOR UPDATE`,
-      [endpoint, ...messageIds],
-    );
+    const rows: Row[] = await queryRunner.query(this.sql.lock(messageIds.length), [
+      endpoint,
+      ...messageIds,
+    ]);
     return rows.map(toRetriable);
   }
 
@@ -195,53 +177,53 @@ export class DeadLetterStore {
     range: { after: number; upTo: number },
     limit: number,
   ): Promise<RetriableRow[]> {
-    const rows: Row[] = await queryRunner.query(
-      `SELECT id, message_id, message_type, envelope_truncated, unreadable FROM ${this.table}
-       WHERE endpoint = ? AND id > ? AND id <= ? ORDER BY id LIMIT ? FOR UPDATE`,
-      [endpoint, range.after, range.upTo, limit],
-    );
+    const rows: Row[] = await queryRunner.query(this.sql.lockNext, [
+      endpoint,
+      range.after,
+      range.upTo,
+      limit,
+    ]);
     return rows.map(toRetriable);
   }
 
   async envelopeOf(queryRunner: QueryRunner, id: number): Promise<string> {
-    const rows: { envelope: string }[] = await queryRunner.query(
-      `SELECT envelope FROM ${this.table} WHERE id = ?`,
-      [id],
-    );
+    const rows: { envelope: string }[] = await queryRunner.query(this.sql.envelopeOf, [id]);
     return rows[0]?.envelope ?? '';
   }
 
   async delete(queryRunner: QueryRunner | undefined, ids: number[]): Promise<number> {
     if (ids.length === 0) return 0;
     const result: unknown = await (queryRunner ?? this.dataSource).query(
-      `DELETE FROM ${this.table} WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      this.sql.delete(ids.length),
       ids,
     );
     return affectedRows(result);
   }
 
   async deleteMessage(endpoint: string, messageId: string): Promise<boolean> {
-    const result: unknown = await this.dataSource.query(
-      `DELETE FROM ${this.table} WHERE endpoint = ? AND message_id = ?`,
-      [endpoint, messageId],
-    );
+    const result: unknown = await this.dataSource.query(this.sql.deleteMessage, [
+      endpoint,
+      messageId,
+    ]);
     return affectedRows(result) > 0;
   }
 
   /** Deletes up to `limit` of the endpoint's dead letters older than `olderThanMs`; returns how many. */
   async deleteOlderThan(endpoint: string, olderThanMs: number, limit: number): Promise<number> {
-    const result: unknown = await this.dataSource.query(
-      `DELETE FROM ${this.table}
-       WHERE failed_at < NOW(3) - INTERVAL ? MICROSECOND AND endpoint = ?
-       ORDER BY failed_at LIMIT ?`,
-      [olderThanMs * 1000, endpoint, limit],
-    );
+    const result: unknown = await this.dataSource.query(this.sql.deleteOlderThan, [
+      olderThanMs,
+      endpoint,
+      limit,
+    ]);
     return affectedRows(result);
   }
 }
 
 /** Room in a statement for everything but the envelope. */
 const STATEMENT_OVERHEAD_BYTES = 256 * 1024;
+
+/** Where statements have no bound: kept well below the longest string V8 makes (about 512 MiB). */
+const UNBOUNDED_ENVELOPE_BYTES = 128 * 1024 * 1024;
 
 function toSummary(row: Row): StoredDeadLetterSummary {
   return {

@@ -1,5 +1,5 @@
 import { EntitySchema } from 'typeorm';
-import { messagingTableNames } from './messaging-schema';
+import { messagingTableNames } from './messaging-table-names';
 
 /** A row of the outbox table, for reading it with TypeORM. */
 export interface OutboxRecord {
@@ -46,7 +46,8 @@ export interface DeadLetterRecord {
 }
 
 /**
- * TypeORM entities mapping the tables, to query them with repositories. Optional: the library
+ * TypeORM entities mapping the tables, to query them with repositories, on any of the supported
+ * databases (the column types are those both drivers read the same way). Optional: the library
  * itself uses plain SQL on its hot path. Create the tables with the migration, not `synchronize`.
  */
 export function createMessagingEntities(tablePrefix = 'cm_'): {
@@ -65,13 +66,13 @@ export function createMessagingEntities(tablePrefix = 'cm_'): {
         messageId: { name: 'message_id', type: 'varchar', length: 64 },
         messageType: { name: 'message_type', type: 'varchar', length: 255 },
         destination: { type: 'varchar', length: 255, nullable: true },
-        payload: { type: 'longtext' },
+        payload: { type: 'text' },
         headers: { type: 'text' },
         originEndpoint: { name: 'origin_endpoint', type: 'varchar', length: 255 },
         causationId: { name: 'causation_id', type: 'varchar', length: 64, nullable: true },
         correlationId: { name: 'correlation_id', type: 'varchar', length: 64 },
-        createdAt: { name: 'created_at', type: 'datetime', precision: 3 },
-        dispatchedAt: { name: 'dispatched_at', type: 'datetime', precision: 3, nullable: true },
+        createdAt: { name: 'created_at', type: 'timestamp', precision: 3 },
+        dispatchedAt: { name: 'dispatched_at', type: 'timestamp', precision: 3, nullable: true },
         dispatchError: { name: 'dispatch_error', type: 'text', nullable: true },
       },
     }),
@@ -83,7 +84,7 @@ export function createMessagingEntities(tablePrefix = 'cm_'): {
         endpoint: { type: 'varchar', length: 191, primary: true },
         messageId: { name: 'message_id', type: 'varchar', length: 64, primary: true },
         messageType: { name: 'message_type', type: 'varchar', length: 255 },
-        processedAt: { name: 'processed_at', type: 'datetime', precision: 3 },
+        processedAt: { name: 'processed_at', type: 'timestamp', precision: 3 },
       },
     }),
     DeadLetterRecord: new EntitySchema<DeadLetterRecord>({
@@ -95,7 +96,7 @@ export function createMessagingEntities(tablePrefix = 'cm_'): {
         endpoint: { type: 'varchar', length: 191 },
         messageId: { name: 'message_id', type: 'varchar', length: 191 },
         messageType: { name: 'message_type', type: 'varchar', length: 255 },
-        envelope: { type: 'longtext' },
+        envelope: { type: 'text' },
         envelopeBytes: { name: 'envelope_bytes', type: 'bigint', unsigned: true },
         envelopeTruncated: { name: 'envelope_truncated', type: 'boolean' },
         unreadable: { type: 'boolean' },
@@ -103,7 +104,7 @@ export function createMessagingEntities(tablePrefix = 'cm_'): {
         error: { type: 'text' },
         stack: { type: 'text', nullable: true },
         attempts: { type: 'int', unsigned: true },
-        failedAt: { name: 'failed_at', type: 'datetime', precision: 3 },
+        failedAt: { name: 'failed_at', type: 'timestamp', precision: 3 },
       },
     }),
   };

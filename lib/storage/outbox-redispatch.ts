@@ -1,6 +1,9 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { messagingTableNames } from './messaging-schema';
+import { affectedRows } from './affected-rows';
+import { messagingTableNames } from './messaging-table-names';
 import { inReadCommitted } from './own-transaction';
+import type { StorageDialect } from './storage-dialect.interface';
+import { dialectOf } from './storage-dialects';
 
 export interface RedispatchSinceOptions {
   /** The messaging tables' prefix (the module's `tablePrefix`). Default `cm_`. */
@@ -24,7 +27,7 @@ export function redispatchOutboxSince(
   dataSource: DataSource,
   options: RedispatchSinceOptions,
 ): Promise<number> {
-  return markForRedispatch(() => dataSource.createQueryRunner(), options);
+  return markForRedispatch(dialectOf(dataSource), () => dataSource.createQueryRunner(), options);
 }
 
 /**
@@ -33,36 +36,29 @@ export function redispatchOutboxSince(
  * application's inserts into the outbox never wait on it.
  */
 export async function markForRedispatch(
+  dialect: StorageDialect,
   newQueryRunner: () => QueryRunner,
   options: RedispatchSinceOptions,
 ): Promise<number> {
   const { since, endpoint } = options;
   if (!(since instanceof Date) || Number.isNaN(since.getTime()))
     throw new TypeError('redispatchOutboxSince: `since` must be a valid Date');
-  const table = `\`${messagingTableNames(options.tablePrefix ?? 'cm_').outbox}\``;
+  const sql = dialect.statements(messagingTableNames(options.tablePrefix ?? 'cm_')).outbox;
   // Rows the sweepers mark again while this runs are dispatched after `until`: not taken twice.
   // Both ends are the database's clock, as `dispatched_at` is, whatever the time zones.
   const [{ until }] = await inReadCommitted(
+    dialect,
     newQueryRunner,
-    (queryRunner): Promise<{ until: string }[]> =>
-      queryRunner.query('SELECT CAST(NOW(3) AS CHAR) AS until'),
+    (queryRunner): Promise<{ until: string }[]> => queryRunner.query(sql.clock),
   );
-  const byEndpoint = endpoint === undefined ? '' : ' AND origin_endpoint = ?';
+  const redispatch = sql.redispatchSince(BATCH, endpoint !== undefined);
   const parameters = [since.getTime() / 1000, until, ...(endpoint === undefined ? [] : [endpoint])];
   let total = 0;
   for (;;) {
-    const result = await inReadCommitted(
-      newQueryRunner,
-      (queryRunner): Promise<{ affectedRows?: number }> =>
-        queryRunner.query(
-          `UPDATE ${table} SET dispatched_at = NULL
-           WHERE dispatched_at >= FROM_UNIXTIME(?) AND dispatched_at < ?
-             AND dispatch_error IS NULL${byEndpoint}
-           LIMIT ${BATCH}`,
-          parameters,
-        ),
+    const result: unknown = await inReadCommitted(dialect, newQueryRunner, (queryRunner) =>
+      queryRunner.query(redispatch, parameters),
     );
-    const changed = result.affectedRows ?? 0;
+    const changed = affectedRows(result);
     total += changed;
     if (changed < BATCH) return total;
   }

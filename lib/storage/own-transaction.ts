@@ -1,12 +1,7 @@
 import type { QueryRunner } from 'typeorm';
 import type { AmbientTransactions } from '../unit-of-work/ambient-transactions';
-import { MysqlErrno, mysqlErrno } from './mysql-errors';
+import type { StorageDialect } from './storage-dialect.interface';
 
-/** A deadlock or a lock wait timeout: nothing was changed, and the same work may succeed now. */
-const RETRIED: ReadonlySet<number | undefined> = new Set([
-  MysqlErrno.deadlock,
-  MysqlErrno.lockWaitTimeout,
-]);
 const ATTEMPTS = 3;
 
 /**
@@ -17,16 +12,17 @@ export function inOwnTransaction<T>(
   transactions: AmbientTransactions,
   work: (queryRunner: QueryRunner) => Promise<T>,
 ): Promise<T> {
-  return inReadCommitted(() => transactions.createOwnQueryRunner(), work);
+  return inReadCommitted(transactions.dialect, () => transactions.createOwnQueryRunner(), work);
 }
 
 /**
  * Runs `work` in a READ COMMITTED transaction on a query runner from `newQueryRunner`. READ
- * COMMITTED takes no gap locks, so the application's inserts into the outbox never wait on it and
- * are never made deadlock victims by it; a deadlock it still meets (with another of the library's
- * statements) is retried.
+ * COMMITTED takes no gap locks (InnoDB), so the application's inserts into the outbox never wait
+ * on it and are never made deadlock victims by it; a deadlock it still meets (with another of the
+ * library's statements) is retried.
  */
 export async function inReadCommitted<T>(
+  dialect: StorageDialect,
   newQueryRunner: () => QueryRunner,
   work: (queryRunner: QueryRunner) => Promise<T>,
 ): Promise<T> {
@@ -40,7 +36,7 @@ export async function inReadCommitted<T>(
     } catch (error) {
       if (queryRunner.isTransactionActive)
         await queryRunner.rollbackTransaction().catch(() => undefined);
-      if (attempt >= ATTEMPTS || !RETRIED.has(mysqlErrno(error))) throw error;
+      if (attempt >= ATTEMPTS || !dialect.errors.isTransient(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, attempt * 10 + Math.random() * 20));
     } finally {
       await queryRunner.release();

@@ -1,16 +1,18 @@
 import type { DataSource } from 'typeorm';
+import { dialectOf } from './storage-dialects';
 
 /**
- * Empties tables and resets their auto-increment counters, foreign keys notwithstanding: the test
- * kit's fresh state before each run. Never for a production database.
+ * Empties tables and resets their id counters, foreign keys notwithstanding: the test kit's fresh
+ * state before each run. Never for a production database.
  */
 export async function emptyTables(dataSource: DataSource, tables: string[]): Promise<void> {
+  if (tables.length === 0) return;
+  const { statements, after } = dialectOf(dataSource).testTables.empty(tables);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    await queryRunner.query('SET FOREIGN_KEY_CHECKS = 0');
-    for (const table of tables) await queryRunner.query(`TRUNCATE TABLE \`${table}\``);
+    for (const sql of statements) await queryRunner.query(sql);
   } finally {
-    await queryRunner.query('SET FOREIGN_KEY_CHECKS = 1').catch(() => undefined);
+    for (const sql of after) await queryRunner.query(sql).catch(() => undefined);
     await queryRunner.release();
   }
 }
@@ -20,5 +22,6 @@ export async function readRows(
   dataSource: DataSource,
   table: string,
 ): Promise<Record<string, unknown>[]> {
-  return (await dataSource.query(`SELECT * FROM \`${table}\``)) as Record<string, unknown>[];
+  const sql = dialectOf(dataSource).testTables.selectAll(table);
+  return (await dataSource.query(sql)) as Record<string, unknown>[];
 }

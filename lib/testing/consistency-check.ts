@@ -1,6 +1,6 @@
 import type { FaultContext, FaultPoint } from '../faults/fault-hooks.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
-import { messagingTableNames } from '../storage/messaging-schema';
+import { messagingTableNames } from '../storage/messaging-table-names';
 import { emptyTables } from '../storage/test-tables';
 import type { EndpointUnderTest } from './endpoint-under-test';
 import {

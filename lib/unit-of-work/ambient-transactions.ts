@@ -9,9 +9,11 @@ import type {
 import {
   CONSISTENT_MESSAGING_OPTIONS,
   MESSAGING_DATA_SOURCE,
+  STORAGE_DIALECT,
 } from '../consistent-messaging.constants';
 import { DataSourceInUseError } from '../errors/data-source-in-use.error';
 import { ForeignConnectionError } from '../errors/foreign-connection.error';
+import type { StorageDialect } from '../storage/storage-dialect.interface';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { borrowQueryRunner } from './borrowed-query-runner';
 import { UnitOfWork } from './unit-of-work';
@@ -48,6 +50,8 @@ export class AmbientTransactions {
   constructor(
     @Inject(MESSAGING_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
+    /** The data source's dialect: how the library's own transactions read its errors. */
+    @Inject(STORAGE_DIALECT) readonly dialect: StorageDialect,
   ) {}
 
   install(subscriber: EntitySubscriberInterface): void {

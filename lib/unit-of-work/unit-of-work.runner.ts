@@ -10,8 +10,6 @@ import { InFlightMessages } from '../metrics/in-flight-messages';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { asError } from '../errors/thrown-text';
-import { destroyConnection, killConnection } from '../storage/mysql-connections';
-import { isConnectionError } from '../storage/mysql-errors';
 import { AmbientTransactions } from './ambient-transactions';
 import { UnitOfWork } from './unit-of-work';
 import { activeUnitOfWork, attachUnitOfWork, runInUnitOfWork } from './unit-of-work.storage';
@@ -76,7 +74,7 @@ export class UnitOfWorkRunner {
     } catch (error) {
       // Lost before COMMIT was sent: nothing was written, which the caller may say (a 503).
       // Lost during COMMIT, the outcome is unknown and the driver's error stays.
-      if (!committing && isConnectionError(error)) {
+      if (!committing && this.transactions.dialect.errors.isConnectionError(error)) {
         await this.rollBack(queryRunner).catch(() => undefined);
         throw new DatabaseUnavailableError(error);
       }
@@ -97,7 +95,10 @@ export class UnitOfWorkRunner {
   private async abandon(unitOfWork: UnitOfWork, reason: Error): Promise<void> {
     unitOfWork.abandonedBy = reason;
     if (!unitOfWork.queryRunner.isTransactionActive) return;
-    await killConnection(unitOfWork.queryRunner, this.transactions.createOwnQueryRunner());
+    await this.transactions.dialect.connections.kill(
+      unitOfWork.queryRunner,
+      this.transactions.createOwnQueryRunner(),
+    );
   }
 
   /** A connection whose ROLLBACK failed may still be in a transaction: it must not go back to the pool. */
@@ -107,6 +108,7 @@ export class UnitOfWorkRunner {
       () => true,
       () => false,
     );
-    if (!rolledBack || queryRunner.isTransactionActive) destroyConnection(queryRunner);
+    if (!rolledBack || queryRunner.isTransactionActive)
+      this.transactions.dialect.connections.destroy(queryRunner);
   }
 }

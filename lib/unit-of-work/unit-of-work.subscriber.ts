@@ -10,7 +10,7 @@ import type {
   TransactionStartEvent,
   UpdateEvent,
 } from 'typeorm';
-import { MESSAGING_DATA_SOURCE } from '../consistent-messaging.constants';
+import { MESSAGING_DATA_SOURCE, STORAGE_DIALECT } from '../consistent-messaging.constants';
 import { ConcurrentTransactionsError } from '../errors/concurrent-transactions.error';
 import { ForeignConnectionError } from '../errors/foreign-connection.error';
 import { thrownText } from '../errors/thrown-text';
@@ -19,8 +19,7 @@ import { FaultInjector } from '../faults/fault-injector';
 import { pullDomainEvents } from '../outbox/domain-events';
 import { OutboxStore } from '../outbox/outbox.store';
 import { OutboxRelay } from '../relay/outbox.relay';
-import { destroyConnection } from '../storage/mysql-connections';
-import { MysqlErrno, mysqlErrno } from '../storage/mysql-errors';
+import type { StorageDialect } from '../storage/storage-dialect.interface';
 import type { UnitOfWork } from './unit-of-work';
 import { activeUnitOfWork, isOutsideItsTransactions, unitOfWorkOf } from './unit-of-work.storage';
 
@@ -29,12 +28,6 @@ interface QuerySeen {
   query: string;
   queryRunner: QueryRunner;
 }
-
-/** Errors on which InnoDB rolls back the whole transaction, not only the statement. */
-const TRANSACTION_ROLLED_BACK: Record<number, string> = {
-  [MysqlErrno.deadlock]: 'deadlock',
-  [MysqlErrno.lockTableFull]: 'lock table full',
-};
 
 /**
  * Follows every transaction of the messaging DataSource that is a unit of work: writes its
@@ -52,6 +45,7 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
     private readonly store: OutboxStore,
     private readonly relay: OutboxRelay,
     private readonly faults: FaultInjector,
+    @Inject(STORAGE_DIALECT) private readonly dialect: StorageDialect,
   ) {}
 
   /**
@@ -81,12 +75,12 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
     unitOfWork.rollingBack();
   }
 
-  /** Notes a transaction the database rolled back under the code, so that it is not committed. */
+  /** Notes a transaction the database ended under the code, so that it is not committed. */
   afterQuery(event: QuerySeen & { success: boolean; error?: unknown }): void {
     if (event.success) return;
-    const reason = TRANSACTION_ROLLED_BACK[mysqlErrno(event.error) ?? 0];
     const unitOfWork = unitOfWorkOf(event.queryRunner);
-    if (reason && unitOfWork) unitOfWork.rolledBackBy ??= reason;
+    const abort = unitOfWork && this.dialect.errors.abortOf(event.error);
+    if (abort) unitOfWork.aborted(abort.reason, abort.level, this.dialect.errors.afterAbort);
   }
 
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
@@ -130,7 +124,7 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
    */
   private endsBesideOpenTransactions(queryRunner: QueryRunner, unitOfWork: UnitOfWork): boolean {
     if (unitOfWork.openTransactions === 0 || !isOutsideItsTransactions(unitOfWork)) return false;
-    destroyConnection(queryRunner);
+    this.dialect.connections.destroy(queryRunner);
     return true;
   }
 

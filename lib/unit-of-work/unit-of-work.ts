@@ -40,10 +40,11 @@ export class UnitOfWork {
   /** Written to the outbox in this transaction; dispatched once it commits. */
   readonly written: OutboxMessage[] = [];
   /**
-   * Why the database rolled the whole transaction back under the code (a deadlock), if it did: the
-   * statements after it ran outside any transaction, and the commit must not go through.
+   * Why the database ended the transaction under the code (a deadlock on MySQL, any failed
+   * statement on PostgreSQL), if it did and no savepoint rollback undid it: the commit must not go
+   * through.
    */
-  rolledBackBy: string | undefined;
+  rolledBackBy: RolledBack | undefined;
   /** Set when the library gave up on the unit (its attempt timed out): nothing may run in it now. */
   abandonedBy: Error | undefined;
   /** `transaction()` calls running inside the unit, as savepoints. */
@@ -189,6 +190,20 @@ export class UnitOfWork {
   rollingBack(): void {
     const mark = this.savepoints.pop() ?? 0;
     this.pending.splice(mark);
+    if (this.rolledBackBy && this.rolledBackBy.depth > this.savepoints.length)
+      this.rolledBackBy = undefined;
+  }
+
+  /**
+   * A statement failed in a way that ended the whole transaction, or only the innermost savepoint
+   * (which its rollback undoes). The first such failure is the one reported.
+   */
+  aborted(reason: string, level: 'transaction' | 'savepoint', afterAbort: string): void {
+    this.rolledBackBy ??= {
+      reason,
+      afterAbort,
+      depth: level === 'transaction' ? 0 : this.savepoints.length,
+    };
   }
 
   /** Moves the buffered messages to `written`, returning them for the outbox insert. */
@@ -198,4 +213,13 @@ export class UnitOfWork {
     this.written.push(...taken);
     return taken;
   }
+}
+
+/** A transaction the database ended under the code. */
+export interface RolledBack {
+  reason: string;
+  /** What the statements the code ran after it did. */
+  afterAbort: string;
+  /** Savepoints open when it failed: a rollback to one of them, or further out, undoes it. */
+  depth: number;
 }

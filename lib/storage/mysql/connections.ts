@@ -1,4 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { ConnectionPool, DriverConnections } from '../storage-dialect.interface';
 
 /** mysql2's default `connectionLimit`, which TypeORM keeps unless `poolSize` is set. */
 const MYSQL2_DEFAULT_POOL_SIZE = 10;
@@ -10,16 +11,8 @@ interface PoolOptions {
   extra?: { connectionLimit?: unknown };
 }
 
-/** The connection pool of a DataSource, which handlers' transactions share. */
-export interface ConnectionPool {
-  /** Connections; 0 when unbounded (mysql2's `connectionLimit: 0`). */
-  size: number;
-  /** The option that sets it, to say what to change. */
-  setting: string;
-}
-
 /** mysql2's pool: `extra.connectionLimit`, else TypeORM's `poolSize`, else 10. */
-export function connectionPoolOf(dataSource: DataSource): ConnectionPool {
+function poolOf(dataSource: DataSource): ConnectionPool {
   const options = dataSource.options as PoolOptions;
   const extra = options.extra;
   const name = `TypeORM data source "${options.name ?? 'default'}"`;
@@ -51,7 +44,7 @@ function connectionOf(queryRunner: QueryRunner): MysqlConnection | undefined {
  * Closes a query runner's connection at once, whatever runs on it, and keeps it out of the pool:
  * the server rolls its transaction back when it notices.
  */
-export function destroyConnection(queryRunner: QueryRunner): void {
+function destroy(queryRunner: QueryRunner): void {
   destroyed.add(queryRunner);
   connectionOf(queryRunner)?.destroy();
 }
@@ -69,7 +62,7 @@ const KILL_WAIT_MS = 5000;
  * Closing the socket here is the last resort, when the KILL fails or takes too long: mysql2 never
  * answers a statement whose socket it closed itself (the server still rolls back, later).
  */
-export async function killConnection(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
+async function kill(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
   const connection = connectionOf(queryRunner);
   const threadId = connection?.threadId;
   if (!connection || !Number.isInteger(threadId) || destroyed.has(queryRunner))
@@ -90,3 +83,5 @@ export async function killConnection(queryRunner: QueryRunner, own: QueryRunner)
   clearTimeout(timer);
   if (!inTime) connection.destroy();
 }
+
+export const mysqlConnections: DriverConnections = { poolOf, destroy, kill };

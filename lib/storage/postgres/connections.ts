@@ -1,0 +1,72 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { ConnectionPool, DriverConnections } from '../storage-dialect.interface';
+
+/** pg-pool's default `max`, which TypeORM keeps unless `poolSize` is set. */
+const PG_DEFAULT_POOL_SIZE = 10;
+
+/** How long a termination may take before the socket is closed anyway. */
+const KILL_WAIT_MS = 5000;
+
+interface PoolOptions {
+  name?: string;
+  poolSize?: number;
+  extra?: { max?: unknown };
+}
+
+interface PgClient {
+  processID: number | null;
+  connection?: { stream?: { destroy(): void } };
+  once(event: 'end', listener: () => void): void;
+}
+
+/** pg-pool's `extra.max` (TypeORM passes `extra` over its own options), else `poolSize`, else 10. */
+function poolOf(dataSource: DataSource): ConnectionPool {
+  const options = dataSource.options as PoolOptions;
+  const name = `TypeORM data source "${options.name ?? 'default'}"`;
+  const max = options.extra?.max;
+  if (max !== undefined) {
+    const size = Number(max);
+    return {
+      size: Number.isFinite(size) && size > 0 ? size : PG_DEFAULT_POOL_SIZE,
+      setting: `extra.max of the ${name}`,
+    };
+  }
+  return {
+    size: options.poolSize ?? PG_DEFAULT_POOL_SIZE,
+    setting: `poolSize of the ${name}${options.poolSize === undefined ? ' (default 10)' : ''}`,
+  };
+}
+
+function clientOf(queryRunner: QueryRunner): PgClient | undefined {
+  return (queryRunner as unknown as { databaseConnection?: PgClient }).databaseConnection;
+}
+
+/**
+ * Closes the socket: pg fails what runs on it, and TypeORM releases the client with that error,
+ * which takes it out of the pool. The server rolls back when it notices.
+ */
+function destroy(queryRunner: QueryRunner): void {
+  clientOf(queryRunner)?.connection?.stream?.destroy();
+}
+
+/** Ends the backend with `pg_terminate_backend`: what runs on it stops and rolls back now. */
+async function kill(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
+  const client = clientOf(queryRunner);
+  const pid = client?.processID;
+  if (!client || !Number.isInteger(pid)) return void (await own.release());
+  const closed = new Promise<boolean>((resolve) => client.once('end', () => resolve(true)));
+  const killed = own.query('SELECT pg_terminate_backend($1)', [pid]).then(
+    () => closed,
+    () => false,
+  );
+  void killed.finally(() => own.release());
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>(
+    (resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS, false)),
+  );
+  const inTime = await Promise.race([killed, late]);
+  clearTimeout(timer);
+  if (!inTime) destroy(queryRunner);
+}
+
+export const postgresConnections: DriverConnections = { poolOf, destroy, kill };

@@ -1,0 +1,199 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { MessagingTableNames } from './messaging-table-names';
+
+/**
+ * What the rest of the library asks of a database: the statements of each table, how to read its
+ * errors, and how to handle its driver's connections. One implementation per folder
+ * (`storage/mysql/`, `storage/postgres/`); nothing outside `storage/` writes SQL.
+ *
+ * Statements take their parameters in the order their doc comment lists them. Durations are
+ * milliseconds, on the database's clock.
+ */
+export interface StorageDialect {
+  /** As the README and errors name it. */
+  readonly name: string;
+  /** The TypeORM data source types it speaks. */
+  readonly dataSourceTypes: readonly string[];
+  statements(tables: MessagingTableNames): MessagingStatements;
+  readonly testTables: TestTableStatements;
+  readonly errors: DatabaseErrors;
+  readonly connections: DriverConnections;
+}
+
+export interface MessagingStatements {
+  outbox: OutboxStatements;
+  inbox: InboxStatements;
+  subscriptions: SubscriptionStatements;
+  deadLetters: DeadLetterStatements;
+  schema: SchemaStatements;
+}
+
+/**
+ * The outbox. Rows read back have the columns `id, message_id, message_type, destination, payload,
+ * headers` unless said otherwise. "Pending" is neither dispatched nor flagged undeliverable.
+ */
+export interface OutboxStatements {
+  /** `rows` rows of (message_id, message_type, destination, payload, headers, origin_endpoint, causation_id, correlation_id). */
+  insert(rows: number): string;
+  /** (...message ids): marks those still undispatched dispatched now. */
+  markDispatched(ids: number): string;
+  /** (problem, message id): flags a row that can never be dispatched. */
+  readonly flagUndeliverable: string;
+  /** (min age ms, after id, limit): pending rows locked FOR UPDATE SKIP LOCKED, in id order. */
+  readonly claimPending: string;
+  /** (): `lag_ms` of the oldest pending row, no row when none is pending. */
+  readonly dispatchLag: string;
+  /** (): every row, in id order, with `dispatched` (true or 1 when dispatched). */
+  readonly all: string;
+  /** (): `pending`, how many. */
+  readonly countPending: string;
+  /** (causation id, origin endpoint): pending rows an endpoint wrote while handling one message. */
+  readonly pendingCausedBy: string;
+  /** (): `until`, the database's clock as text it reads back. */
+  readonly clock: string;
+  /** (since as Unix seconds, until[, origin endpoint]): makes up to `limit` dispatched rows pending again. */
+  redispatchSince(limit: number, byEndpoint: boolean): string;
+  /** (older than ms, limit): deletes dispatched rows; the result is read by `affectedRows`. */
+  readonly deleteDispatched: string;
+  /** Admin reads: summaries have the outbox's columns but `payload` and `headers`. */
+  readonly admin: AdminOutboxStatements;
+}
+
+/** The filters of the admin's outbox list; those with a value take it as a parameter. */
+export type AdminOutboxFilter =
+  | 'afterId'
+  | 'pending'
+  | 'dispatched'
+  | 'undeliverable'
+  | 'type'
+  | 'correlationId'
+  | 'createdFrom'
+  | 'createdTo';
+
+export interface AdminOutboxStatements {
+  /** (the filters' values in the order given, limit): summaries in id order. */
+  list(filters: AdminOutboxFilter[]): string;
+  /** (max chars, message id): summary columns, `payload` cut, `payload_bytes`, `headers`. */
+  readonly detail: string;
+  /** (...message ids): summary columns with `payload` and `headers`, in id order. */
+  messages(ids: number): string;
+  /** (): `pending`, `dispatched`, `undeliverable`. */
+  readonly counts: string;
+  /** (): `created_at` and `lag_ms` of the oldest pending row. */
+  readonly oldestPending: string;
+  /** (correlation id, limit): summaries in id order. */
+  readonly byCorrelation: string;
+}
+
+export interface InboxStatements {
+  /** `rows` rows of (endpoint, message id, message type); skips or fails on those recorded already (`recorded`). */
+  insert(rows: number): string;
+  /** How many rows an `insert` recorded, from what it answered. */
+  recorded(result: unknown): number;
+  /** (older than ms, limit): deletes old records; read by `affectedRows`. */
+  readonly deleteProcessed: string;
+  /** (endpoint, message id): `endpoint, message_id, message_type, processed_at`. */
+  readonly get: string;
+  /** `pairs` pairs of (endpoint, message id): the records of those that exist. */
+  processed(pairs: number): string;
+  /** (endpoint): `records`, `oldest`. */
+  readonly stats: string;
+}
+
+export interface SubscriptionStatements {
+  /** (message type): `endpoint` of each remembered subscriber. */
+  readonly subscribersOf: string;
+  /** `endpoints` pairs of (message type, endpoint): remembers them, those known already left as they are. */
+  remember(endpoints: number): string;
+  /** (message type, ...endpoints). */
+  forget(endpoints: number): string;
+}
+
+export interface DeadLetterStatements {
+  /** (endpoint, message id, type, envelope, envelope bytes, truncated, unreadable, headers, error, stack, attempts): a message dead-lettered again replaces its row. */
+  readonly write: string;
+  /** (): `packet`, the largest statement in bytes; none when statements have no such bound. */
+  readonly largestStatement: string | undefined;
+  /** (endpoint): `n`. */
+  readonly count: string;
+  /** (endpoint, before id, limit): summaries newest first, the error cut to `errorChars`. */
+  page(errorChars: number): string;
+  /** (max envelope chars, endpoint, message id): the summary with `envelope`, `envelope_truncated`, `unreadable`, `headers`, `stack`. */
+  readonly get: string;
+  /** (endpoint, ...message ids): their `id, message_id, message_type, envelope_truncated, unreadable`, locked. */
+  lock(ids: number): string;
+  /** (endpoint, after id, up to id, limit): as `lock`, the next rows in id order. */
+  readonly lockNext: string;
+  /** (id): `envelope`. */
+  readonly envelopeOf: string;
+  /** (...ids). */
+  delete(ids: number): string;
+  /** (endpoint, message id). */
+  readonly deleteMessage: string;
+  /** (older than ms, endpoint, limit). */
+  readonly deleteOlderThan: string;
+}
+
+/** A column added since the tables were first created, with the statement that adds it. */
+export interface AddedColumn {
+  table: string;
+  column: string;
+  sql: string;
+}
+
+export interface SchemaStatements {
+  /** CREATE TABLE IF NOT EXISTS (with its indexes) of each table, in the order to run them. */
+  readonly create: { table: string; sql: string[] }[];
+  readonly drop: string[];
+  readonly addedColumns: AddedColumn[];
+  /** (...table names): `name` of those that exist in the data source's database or schema. */
+  existingTables(tables: number): string;
+  /** (...table names): `table_name`, `column_name` of their columns. */
+  columnsOf(tables: number): string;
+}
+
+/** Statements on any tables, for the test kit. */
+export interface TestTableStatements {
+  /** Empties these tables and resets their id counters; `after` runs whatever happened. */
+  empty(tables: string[]): { statements: string[]; after: string[] };
+  /** Every row of a table. */
+  selectAll(table: string): string;
+}
+
+/** How a database answers when something goes wrong. */
+export interface DatabaseErrors {
+  /** A unique key refused an insert. */
+  isDuplicateKey(error: unknown): boolean;
+  /** The message id a duplicate key on the outbox's message id names. */
+  duplicateOutboxId(error: unknown): string | undefined;
+  /** A deadlock or lock timeout in the library's own statements: nothing changed, retry. */
+  isTransient(error: unknown): boolean;
+  /**
+   * The failure ended the transaction (or, where `level` is `'savepoint'`, only the innermost
+   * savepoint) on the server: a COMMIT after it must not be taken for one.
+   */
+  abortOf(error: unknown): { reason: string; level: 'transaction' | 'savepoint' } | undefined;
+  /** What statements the code ran after catching such a failure did, for TransactionRolledBackError. */
+  readonly afterAbort: string;
+  /** The server could not be reached or the connection was lost. */
+  isConnectionError(error: unknown): boolean;
+}
+
+/** The size of the pool the handlers' transactions share. */
+export interface ConnectionPool {
+  /** Connections; 0 when unbounded. */
+  size: number;
+  /** The option that sets it, to say what to change. */
+  setting: string;
+}
+
+export interface DriverConnections {
+  poolOf(dataSource: DataSource): ConnectionPool;
+  /** Closes the connection at once and keeps it out of the pool; the server rolls back. */
+  destroy(queryRunner: QueryRunner): void;
+  /**
+   * Ends the connection on the server through `own` (released after), so that the statement
+   * running on it stops now; resolves once the client saw it closed.
+   */
+  kill(queryRunner: QueryRunner, own: QueryRunner): Promise<void>;
+}
