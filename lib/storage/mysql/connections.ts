@@ -1,4 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { endOnServer } from '../end-on-server';
 import type { ConnectionPool, DriverConnections } from '../storage-dialect.interface';
 
 /** mysql2's default `connectionLimit`, which TypeORM keeps unless `poolSize` is set. */
@@ -51,37 +52,20 @@ function destroy(queryRunner: QueryRunner): void {
 
 const destroyed = new WeakSet<QueryRunner>();
 
-/** How long a KILL may wait for a pooled connection before the socket is closed anyway. */
-const KILL_WAIT_MS = 5000;
-
 /**
- * Kills a query runner's connection on the server through `own` (released once done): the
- * statement still running on it stops and its transaction rolls back now, not when that statement
- * would have ended (a lock wait, say). Returns once the client saw the server close it, so that
- * the pool has dropped it before the caller releases it and its statement's caller got an error.
- * Closing the socket here is the last resort, when the KILL fails or takes too long: mysql2 never
- * answers a statement whose socket it closed itself (the server still rolls back, later).
+ * Kills a query runner's connection on the server through `own`: the statement still running on
+ * it stops and its transaction rolls back now, not when that statement would have ended (a lock
+ * wait, say). mysql2 never answers a statement whose socket it closed itself (the server still
+ * rolls back, later), so closing the socket is only the last resort.
  */
 async function kill(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
   const connection = connectionOf(queryRunner);
   const threadId = connection?.threadId;
   if (!connection || !Number.isInteger(threadId) || destroyed.has(queryRunner))
     return void (await own.release());
-  const closedByServer = new Promise<boolean>((resolve) =>
-    connection.once('end', () => resolve(true)),
+  await endOnServer(connection, own, { sql: `KILL ${Number(threadId)}` }, () =>
+    connection.destroy(),
   );
-  const killed = own.query(`KILL ${Number(threadId)}`).then(
-    () => closedByServer,
-    () => false,
-  );
-  void killed.finally(() => own.release());
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>(
-    (resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS, false)),
-  );
-  const inTime = await Promise.race([killed, late]);
-  clearTimeout(timer);
-  if (!inTime) connection.destroy();
 }
 
 export const mysqlConnections: DriverConnections = { poolOf, destroy, kill };

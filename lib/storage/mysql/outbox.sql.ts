@@ -1,42 +1,28 @@
 import { placeholders } from '../placeholders';
-import type { AdminOutboxFilter, OutboxStatements } from '../storage-dialect.interface';
+import { ADMIN_FILTERS, MESSAGE_COLUMNS, PENDING, SUMMARY_COLUMNS } from '../outbox-predicates';
+import type { OutboxStatements } from '../storage-dialect.interface';
 
-const COLUMNS = 'message_id, message_type, destination, payload, headers';
-const PENDING = 'dispatched_at IS NULL AND dispatch_error IS NULL';
-const SUMMARY = `id, message_id, message_type, destination, origin_endpoint, causation_id,
-  correlation_id, created_at, dispatched_at, dispatch_error`;
 /** The oldest pending row is the first of `ix_pending (dispatched_at, id)`: one index read. */
 const OLDEST_PENDING = `WHERE ${PENDING} ORDER BY dispatched_at, id LIMIT 1`;
 const LAG_MS = 'TIMESTAMPDIFF(MICROSECOND, created_at, NOW(3)) DIV 1000 AS lag_ms';
-
-const FILTERS: Record<AdminOutboxFilter, string> = {
-  afterId: 'id > ?',
-  pending: PENDING,
-  dispatched: 'dispatched_at IS NOT NULL',
-  undeliverable: 'dispatched_at IS NULL AND dispatch_error IS NOT NULL',
-  type: 'message_type = ?',
-  correlationId: 'correlation_id = ?',
-  createdFrom: 'created_at >= ?',
-  createdTo: 'created_at < ?',
-};
 
 export function mysqlOutboxStatements(name: string): OutboxStatements {
   const table = `\`${name}\``;
   return {
     insert: (rows) =>
-      `INSERT INTO ${table} (${COLUMNS}, origin_endpoint, causation_id, correlation_id)
+      `INSERT INTO ${table} (${MESSAGE_COLUMNS}, origin_endpoint, causation_id, correlation_id)
        VALUES ${placeholders(rows, '(?, ?, ?, ?, ?, ?, ?, ?)')}`,
     markDispatched: (ids) =>
       `UPDATE ${table} SET dispatched_at = NOW(3)
        WHERE message_id IN (${placeholders(ids)}) AND dispatched_at IS NULL`,
     flagUndeliverable: `UPDATE ${table} SET dispatch_error = ? WHERE message_id = ? AND dispatched_at IS NULL`,
-    claimPending: `SELECT id, ${COLUMNS} FROM ${table}
+    claimPending: `SELECT id, ${MESSAGE_COLUMNS} FROM ${table}
        WHERE ${PENDING} AND created_at <= NOW(3) - INTERVAL (? * 1000) MICROSECOND AND id > ?
        ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
     dispatchLag: `SELECT ${LAG_MS} FROM ${table} ${OLDEST_PENDING}`,
-    all: `SELECT ${COLUMNS}, dispatched_at IS NOT NULL AS dispatched FROM ${table} ORDER BY id`,
+    all: `SELECT ${MESSAGE_COLUMNS}, dispatched_at IS NOT NULL AS dispatched FROM ${table} ORDER BY id`,
     countPending: `SELECT COUNT(*) AS pending FROM ${table} WHERE ${PENDING}`,
-    pendingCausedBy: `SELECT ${COLUMNS} FROM ${table}
+    pendingCausedBy: `SELECT ${MESSAGE_COLUMNS} FROM ${table}
        WHERE causation_id = ? AND origin_endpoint = ? AND ${PENDING} ORDER BY id`,
     clock: 'SELECT CAST(NOW(3) AS CHAR) AS until',
     redispatchSince: (limit, byEndpoint) =>
@@ -50,19 +36,19 @@ export function mysqlOutboxStatements(name: string): OutboxStatements {
        ORDER BY dispatched_at LIMIT ?`,
     admin: {
       list: (filters) =>
-        `SELECT ${SUMMARY} FROM ${table}
-         WHERE ${filters.map((filter) => FILTERS[filter]).join(' AND ')} ORDER BY id LIMIT ?`,
-      detail: `SELECT ${SUMMARY}, LEFT(payload, ?) AS payload, LENGTH(payload) AS payload_bytes, headers
+        `SELECT ${SUMMARY_COLUMNS} FROM ${table}
+         WHERE ${filters.map((filter) => ADMIN_FILTERS[filter]).join(' AND ')} ORDER BY id LIMIT ?`,
+      detail: `SELECT ${SUMMARY_COLUMNS}, LEFT(payload, ?) AS payload, LENGTH(payload) AS payload_bytes, headers
        FROM ${table} WHERE message_id = ?`,
       messages: (ids) =>
-        `SELECT ${SUMMARY}, payload, headers FROM ${table}
+        `SELECT ${SUMMARY_COLUMNS}, payload, headers FROM ${table}
          WHERE message_id IN (${placeholders(ids)}) ORDER BY id`,
       counts: `SELECT
          (SELECT COUNT(*) FROM ${table} WHERE ${PENDING}) AS pending,
          (SELECT COUNT(*) FROM ${table} WHERE dispatched_at IS NOT NULL) AS dispatched,
-         (SELECT COUNT(*) FROM ${table} WHERE ${FILTERS.undeliverable}) AS undeliverable`,
+         (SELECT COUNT(*) FROM ${table} WHERE ${ADMIN_FILTERS.undeliverable}) AS undeliverable`,
       oldestPending: `SELECT created_at, ${LAG_MS} FROM ${table} ${OLDEST_PENDING}`,
-      byCorrelation: `SELECT ${SUMMARY} FROM ${table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
+      byCorrelation: `SELECT ${SUMMARY_COLUMNS} FROM ${table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
     },
   };
 }

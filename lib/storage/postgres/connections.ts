@@ -1,11 +1,9 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { endOnServer } from '../end-on-server';
 import type { ConnectionPool, DriverConnections } from '../storage-dialect.interface';
 
 /** pg-pool's default `max`, which TypeORM keeps unless `poolSize` is set. */
 const PG_DEFAULT_POOL_SIZE = 10;
-
-/** How long a termination may take before the socket is closed anyway. */
-const KILL_WAIT_MS = 5000;
 
 interface PoolOptions {
   name?: string;
@@ -54,19 +52,12 @@ async function kill(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
   const client = clientOf(queryRunner);
   const pid = client?.processID;
   if (!client || !Number.isInteger(pid)) return void (await own.release());
-  const closed = new Promise<boolean>((resolve) => client.once('end', () => resolve(true)));
-  const killed = own.query('SELECT pg_terminate_backend($1)', [pid]).then(
-    () => closed,
-    () => false,
+  await endOnServer(
+    client,
+    own,
+    { sql: 'SELECT pg_terminate_backend($1)', parameters: [pid] },
+    () => destroy(queryRunner),
   );
-  void killed.finally(() => own.release());
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>(
-    (resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS, false)),
-  );
-  const inTime = await Promise.race([killed, late]);
-  clearTimeout(timer);
-  if (!inTime) destroy(queryRunner);
 }
 
 export const postgresConnections: DriverConnections = { poolOf, destroy, kill };

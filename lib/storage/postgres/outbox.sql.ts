@@ -1,31 +1,17 @@
 import { placeholders } from '../placeholders';
-import type { AdminOutboxFilter, OutboxStatements } from '../storage-dialect.interface';
+import { ADMIN_FILTERS, MESSAGE_COLUMNS, PENDING, SUMMARY_COLUMNS } from '../outbox-predicates';
+import type { OutboxStatements } from '../storage-dialect.interface';
 import { MS, numbered } from './numbered';
 
-const COLUMNS = 'message_id, message_type, destination, payload, headers';
-/** What the partial index `ix_pending` holds: its first row is the oldest pending one. */
-const PENDING = 'dispatched_at IS NULL AND dispatch_error IS NULL';
-const SUMMARY = `id, message_id, message_type, destination, origin_endpoint, causation_id,
-  correlation_id, created_at, dispatched_at, dispatch_error`;
+/** The first row of the partial index `ix_pending`: one index read. */
 const OLDEST_PENDING = `WHERE ${PENDING} ORDER BY id LIMIT 1`;
 const LAG_MS = 'FLOOR(EXTRACT(EPOCH FROM clock_timestamp() - created_at) * 1000) AS lag_ms';
-
-const FILTERS: Record<AdminOutboxFilter, string> = {
-  afterId: 'id > ?',
-  pending: PENDING,
-  dispatched: 'dispatched_at IS NOT NULL',
-  undeliverable: 'dispatched_at IS NULL AND dispatch_error IS NOT NULL',
-  type: 'message_type = ?',
-  correlationId: 'correlation_id = ?',
-  createdFrom: 'created_at >= ?',
-  createdTo: 'created_at < ?',
-};
 
 export function postgresOutboxStatements(name: string): OutboxStatements {
   const table = `"${name}"`;
   return {
     insert: (rows) =>
-      numbered(`INSERT INTO ${table} (${COLUMNS}, origin_endpoint, causation_id, correlation_id)
+      numbered(`INSERT INTO ${table} (${MESSAGE_COLUMNS}, origin_endpoint, causation_id, correlation_id)
        VALUES ${placeholders(rows, '(?, ?, ?, ?, ?, ?, ?, ?)')}`),
     markDispatched: (ids) =>
       numbered(`UPDATE ${table} SET dispatched_at = clock_timestamp()
@@ -33,13 +19,13 @@ export function postgresOutboxStatements(name: string): OutboxStatements {
     flagUndeliverable: numbered(
       `UPDATE ${table} SET dispatch_error = ? WHERE message_id = ? AND dispatched_at IS NULL`,
     ),
-    claimPending: numbered(`SELECT id, ${COLUMNS} FROM ${table}
+    claimPending: numbered(`SELECT id, ${MESSAGE_COLUMNS} FROM ${table}
        WHERE ${PENDING} AND created_at <= clock_timestamp() - ${MS} AND id > ?
        ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`),
     dispatchLag: `SELECT ${LAG_MS} FROM ${table} ${OLDEST_PENDING}`,
-    all: `SELECT ${COLUMNS}, dispatched_at IS NOT NULL AS dispatched FROM ${table} ORDER BY id`,
+    all: `SELECT ${MESSAGE_COLUMNS}, dispatched_at IS NOT NULL AS dispatched FROM ${table} ORDER BY id`,
     countPending: `SELECT COUNT(*) AS pending FROM ${table} WHERE ${PENDING}`,
-    pendingCausedBy: numbered(`SELECT ${COLUMNS} FROM ${table}
+    pendingCausedBy: numbered(`SELECT ${MESSAGE_COLUMNS} FROM ${table}
        WHERE causation_id = ? AND origin_endpoint = ? AND ${PENDING} ORDER BY id`),
     clock: 'SELECT clock_timestamp()::text AS until',
     // No UPDATE … LIMIT: the batch is chosen by id.
@@ -56,21 +42,21 @@ export function postgresOutboxStatements(name: string): OutboxStatements {
        ORDER BY dispatched_at LIMIT ?))`),
     admin: {
       list: (filters) =>
-        numbered(`SELECT ${SUMMARY} FROM ${table}
-         WHERE ${filters.map((filter) => FILTERS[filter]).join(' AND ')} ORDER BY id LIMIT ?`),
-      detail: numbered(`SELECT ${SUMMARY}, LEFT(payload, ?::int) AS payload,
+        numbered(`SELECT ${SUMMARY_COLUMNS} FROM ${table}
+         WHERE ${filters.map((filter) => ADMIN_FILTERS[filter]).join(' AND ')} ORDER BY id LIMIT ?`),
+      detail: numbered(`SELECT ${SUMMARY_COLUMNS}, LEFT(payload, ?::int) AS payload,
          octet_length(payload) AS payload_bytes, headers
        FROM ${table} WHERE message_id = ?`),
       messages: (ids) =>
-        numbered(`SELECT ${SUMMARY}, payload, headers FROM ${table}
+        numbered(`SELECT ${SUMMARY_COLUMNS}, payload, headers FROM ${table}
          WHERE message_id IN (${placeholders(ids)}) ORDER BY id`),
       counts: `SELECT
          (SELECT COUNT(*) FROM ${table} WHERE ${PENDING}) AS pending,
          (SELECT COUNT(*) FROM ${table} WHERE dispatched_at IS NOT NULL) AS dispatched,
-         (SELECT COUNT(*) FROM ${table} WHERE ${FILTERS.undeliverable}) AS undeliverable`,
+         (SELECT COUNT(*) FROM ${table} WHERE ${ADMIN_FILTERS.undeliverable}) AS undeliverable`,
       oldestPending: `SELECT created_at, ${LAG_MS} FROM ${table} ${OLDEST_PENDING}`,
       byCorrelation: numbered(
-        `SELECT ${SUMMARY} FROM ${table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
+        `SELECT ${SUMMARY_COLUMNS} FROM ${table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
       ),
     },
   };
