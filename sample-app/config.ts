@@ -1,14 +1,37 @@
 import { join } from 'path';
 
-/** Connection settings; override with DB_* and REDIS_* environment variables. */
-export const database = {
-  type: 'mysql' as const,
-  host: process.env.DB_HOST ?? '127.0.0.1',
-  port: Number(process.env.DB_PORT ?? 3306),
-  username: process.env.DB_USER ?? 'root',
-  password: process.env.DB_PASSWORD ?? '',
-  database: process.env.DB_NAME ?? 'test',
-};
+/** The databases the sample runs on, as `DB_TYPE` names them. */
+const DATABASE_TYPES = ['mysql', 'mariadb', 'postgres'] as const;
+
+/**
+ * `DB_TYPE`: `mysql` (the default) or `mariadb` for MySQL/MariaDB, `postgres` for PostgreSQL. The
+ * library picks its SQL from the data source's `type`, so this is all the sample has to choose.
+ */
+export const databaseType = databaseTypeSetting();
+
+/**
+ * Connection settings. MySQL/MariaDB: DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME (default
+ * root, no password, `test` on 127.0.0.1:3306). PostgreSQL: PG_HOST, PG_PORT, PG_USER, PG_PASSWORD,
+ * PG_DATABASE (default postgres, no password, `test` on 127.0.0.1:5432).
+ */
+export const database =
+  databaseType === 'postgres'
+    ? {
+        type: databaseType,
+        host: process.env.PG_HOST ?? '127.0.0.1',
+        port: Number(process.env.PG_PORT ?? 5432),
+        username: process.env.PG_USER ?? 'postgres',
+        password: process.env.PG_PASSWORD ?? '',
+        database: process.env.PG_DATABASE ?? 'test',
+      }
+    : {
+        type: databaseType,
+        host: process.env.DB_HOST ?? '127.0.0.1',
+        port: Number(process.env.DB_PORT ?? 3306),
+        username: process.env.DB_USER ?? 'root',
+        password: process.env.DB_PASSWORD ?? '',
+        database: process.env.DB_NAME ?? 'test',
+      };
 
 export const redis = {
   host: process.env.REDIS_HOST ?? '127.0.0.1',
@@ -57,4 +80,16 @@ function setting(name: string, fallback: string, pattern: RegExp): string {
       `${name}: letters, digits and "_" only, not empty (got ${JSON.stringify(value)})`,
     );
   return value;
+}
+
+/** `DB_TYPE`, or `mysql` when unset or empty; refuses any other value, naming the accepted ones. */
+function databaseTypeSetting(): (typeof DATABASE_TYPES)[number] {
+  const value = process.env.DB_TYPE || 'mysql';
+  const known = DATABASE_TYPES.find((type) => type === value);
+  if (!known)
+    throw new Error(
+      `DB_TYPE: one of ${DATABASE_TYPES.join(', ')} (mysql and mariadb: MySQL/MariaDB, the ` +
+        `default; postgres: PostgreSQL), not ${JSON.stringify(value)}`,
+    );
+  return known;
 }

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Make sure MariaDB and Redis answer (and PostgreSQL with --with-postgres); start local ones when
-# they do not. Env overrides: DB_HOST, DB_PORT, REDIS_HOST, REDIS_PORT, PG_HOST, PG_PORT. Remote
-# hosts are only checked. The tests need PostgreSQL for one check so far: the library refuses it
-# at startup (UnsupportedDatabaseError).
+# Make sure MariaDB and Redis answer (and PostgreSQL with --with-postgres, or DB_TYPE=postgres as
+# the sample takes it); start local ones when they do not. Env overrides: DB_HOST, DB_PORT,
+# REDIS_HOST, REDIS_PORT, PG_HOST, PG_PORT. Remote hosts are only checked.
 set -euo pipefail
 
 DB_HOST="${DB_HOST:-127.0.0.1}"
@@ -99,7 +98,7 @@ ensure() {
 status=0
 ensure MariaDB "$DB_HOST" "$DB_PORT" db || status=1
 ensure Redis "$REDIS_HOST" "$REDIS_PORT" redis || status=1
-if [[ "${1:-}" == --with-postgres ]]; then
+if [[ "${1:-}" == --with-postgres || "${DB_TYPE:-}" == postgres ]]; then
   ensure PostgreSQL "$PG_HOST" "$PG_PORT" pg || status=1
 fi
 exit "$status"

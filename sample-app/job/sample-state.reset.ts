@@ -7,12 +7,15 @@ import { blobDirectory, database, QUEUE_PREFIX, redis, SAMPLE_TABLE_PREFIX } fro
 export async function resetSampleState(): Promise<void> {
   const dataSource = await new DataSource(database).initialize();
   try {
+    // information_schema reads alike on both; only the name of the current schema does not.
+    const schema = dataSource.options.type === 'postgres' ? 'current_schema()' : 'DATABASE()';
     const tables: { name: string }[] = await dataSource.query(
-      `SELECT TABLE_NAME AS name FROM information_schema.TABLES
-       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?`,
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = ${schema} AND table_name LIKE ${dataSource.driver.createParameter('prefix', 0)}`,
       [`${SAMPLE_TABLE_PREFIX.replace(/[\\%_]/g, (char) => `\\${char}`)}%`],
     );
-    for (const { name } of tables) await dataSource.query(`DROP TABLE \`${name}\``);
+    for (const { name } of tables)
+      await dataSource.query(`DROP TABLE ${dataSource.driver.escape(name)}`);
   } finally {
     await dataSource.destroy();
   }

@@ -1,8 +1,11 @@
 import { Queue } from 'bullmq';
 import { readdir } from 'fs/promises';
-import { DataSource } from 'typeorm';
-import { messagingTableNames } from '../../lib';
+import { DataSource, IsNull } from 'typeorm';
+import { createMessagingEntities } from '../../lib';
 import { blobDirectory, database, endpoints, QUEUE_PREFIX, redis, tablePrefix } from '../config';
+import { Order } from '../orders/order.entity';
+import { Payment } from '../payments/payment.entity';
+import { Shipment } from '../shipping/shipment.entity';
 
 /** Everything the main job counts, read straight from each service's tables, Redis and the blobs. */
 export interface Snapshot {
@@ -22,51 +25,74 @@ export interface Snapshot {
 }
 
 const services = ['orders', 'payments', 'shipping'] as const;
+type Service = (typeof services)[number];
 
 /** Job states that mean a message is still on its way. */
 const jobStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
 
-/** Read-only observer of the running sample (the endpoints don't know about it). */
+/**
+ * The library's tables as entities, named without a prefix: each service's data source adds its
+ * prefix to every table name (`entityPrefix`), the library's as well as its own.
+ */
+const { OutboxRecord, DeadLetterRecord } = createMessagingEntities('');
+
+/** Each service's own entity, read through its data source. */
+const serviceEntities = { orders: Order, payments: Payment, shipping: Shipment };
+
+/**
+ * Read-only observer of the running sample (the endpoints don't know about it). Reads with TypeORM
+ * repositories, one data source per service (as each would own its database), so it runs on every
+ * database the sample does.
+ */
 export class SampleInspector {
-  private readonly dataSource = new DataSource(database);
+  private readonly dataSources = Object.fromEntries(
+    services.map((service) => [
+      service,
+      new DataSource({
+        ...database,
+        entityPrefix: tablePrefix(service),
+        entities: [serviceEntities[service], OutboxRecord, DeadLetterRecord],
+        poolSize: 3,
+      }),
+    ]),
+  ) as Record<Service, DataSource>;
   private readonly queues = Object.values(endpoints).map(
     (endpoint) => new Queue(endpoint, { connection: redis, prefix: QUEUE_PREFIX }),
   );
 
   async open(): Promise<void> {
-    await this.dataSource.initialize();
+    await Promise.all(Object.values(this.dataSources).map((source) => source.initialize()));
   }
 
   async close(): Promise<void> {
     await Promise.all(this.queues.map((queue) => queue.close()));
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await Promise.all(
+      Object.values(this.dataSources)
+        .filter((source) => source.isInitialized)
+        .map((source) => source.destroy()),
+    );
   }
 
   async snapshot(): Promise<Snapshot> {
-    const [orders, payments, shipments, invoiceFiles, messages, undispatched, deadLetters, counts] =
+    const [orders, payments, shipments, invoiceFiles, outboxes, undispatched, deadLetters, counts] =
       await Promise.all([
-        this.query<Snapshot['orders'][number]>(
-          `SELECT id, cartId, status, paymentId FROM ${tablePrefix('orders')}orders`,
-        ),
-        this.query<Snapshot['payments'][number]>(
-          `SELECT id, orderId, status FROM ${tablePrefix('payments')}payments`,
-        ),
-        this.query<Snapshot['shipments'][number]>(
-          `SELECT id, orderId, invoiceId FROM ${tablePrefix('shipping')}shipments`,
-        ),
+        this.dataSources.orders.getRepository(Order).find({
+          select: { id: true, cartId: true, status: true, paymentId: true },
+        }),
+        this.dataSources.payments.getRepository(Payment).find({
+          select: { id: true, orderId: true, status: true },
+        }),
+        this.dataSources.shipping.getRepository(Shipment).find({
+          select: { id: true, orderId: true, invoiceId: true },
+        }),
         this.invoiceFiles(),
-        this.query<Snapshot['messages'][number]>(
-          outboxSelect(`message_type AS type, ${jsonField('orderId')}, ${jsonField('paymentId')}`),
+        this.eachService((source) =>
+          source.getRepository(OutboxRecord).find({ select: { messageType: true, payload: true } }),
         ),
-        this.query<{ n: string }>(outboxSelect('COUNT(*) AS n', 'WHERE dispatched_at IS NULL')),
-        this.query<{ n: string }>(
-          services
-            .map(
-              (service) =>
-                `SELECT COUNT(*) AS n FROM ${messagingTableNames(tablePrefix(service)).deadLetters}`,
-            )
-            .join(' UNION ALL '),
+        this.eachService((source) =>
+          source.getRepository(OutboxRecord).count({ where: { dispatchedAt: IsNull() } }),
         ),
+        this.eachService((source) => source.getRepository(DeadLetterRecord).count()),
         Promise.all(this.queues.map((queue) => queue.getJobCounts(...jobStates))),
       ]);
     const sum = (pick: (count: Record<string, number>) => number) =>
@@ -76,15 +102,23 @@ export class SampleInspector {
       payments,
       shipments,
       invoiceFiles,
-      messages,
-      undispatched: undispatched.reduce((n, row) => n + Number(row.n), 0),
+      messages: outboxes.flat().map(({ messageType, payload }) => {
+        const fields = JSON.parse(payload) as Record<string, unknown>;
+        return {
+          type: messageType,
+          orderId: textOrNull(fields.orderId),
+          paymentId: textOrNull(fields.paymentId),
+        };
+      }),
+      undispatched: undispatched.reduce((n, count) => n + count, 0),
       inFlight: sum((count) => jobStates.reduce((n, state) => n + count[state], 0)),
-      deadLetters: deadLetters.reduce((n, row) => n + Number(row.n), 0),
+      deadLetters: deadLetters.reduce((n, count) => n + count, 0),
     };
   }
 
-  private query<T>(sql: string): Promise<T[]> {
-    return this.dataSource.query(sql);
+  /** The same read from each service's tables. */
+  private eachService<T>(read: (source: DataSource) => Promise<T>): Promise<T[]> {
+    return Promise.all(services.map((service) => read(this.dataSources[service])));
   }
 
   private async invoiceFiles(): Promise<string[]> {
@@ -93,16 +127,7 @@ export class SampleInspector {
   }
 }
 
-function jsonField(field: string): string {
-  return `JSON_UNQUOTE(JSON_EXTRACT(payload, '$.${field}')) AS ${field}`;
-}
-
-/** The same SELECT over the three services' outboxes. */
-function outboxSelect(columns: string, where = ''): string {
-  return services
-    .map(
-      (service) =>
-        `SELECT ${columns} FROM ${messagingTableNames(tablePrefix(service)).outbox} ${where}`,
-    )
-    .join(' UNION ALL ');
+/** A payload field as the report compares it: its text, or null when the message has none. */
+function textOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : String(value);
 }
