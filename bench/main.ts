@@ -12,6 +12,7 @@ import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
 import { tableSizeScenario } from './scenarios/table-size';
 import { throughputScenario } from './scenarios/throughput';
+import { useDatabase } from './support/bench-database';
 import { BenchEnv } from './support/bench-env';
 import { installRedisCounter } from './support/client-counters';
 import { measuredRuns, type RunResult } from './support/meter';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   }
   installRedisCounter();
   useRandomIds(options.randomIds);
+  useDatabase(options.db);
   const env = new BenchEnv();
   await env.open();
   const lock = new RunLock(env.redis);
@@ -58,9 +60,16 @@ async function main(): Promise<void> {
   try {
     await env.dropEverything();
     const machine = await describeMachine(env);
+    const database = env.database.label;
     console.log(
-      `bench: ${options.quick ? 'quick' : 'full'} run of ${options.scenarios.join(', ')}`,
+      `bench: ${options.quick ? 'quick' : 'full'} run of ${options.scenarios.join(', ')} ` +
+        `on ${database} (both systems)`,
     );
+    if (options.skippedScenarios.length > 0)
+      console.log(
+        `  left out: ${options.skippedScenarios.join(', ')} (not ported to ${database}; ` +
+          'they run with --db mariadb)',
+      );
     console.log(`machine: ${JSON.stringify(machine)}`);
     const warmUpStarted = performance.now();
     await warmUp(env, options.quick ? 500 : 2000);
@@ -75,8 +84,9 @@ async function main(): Promise<void> {
       console.log(`  done in ${seconds.toFixed(1)} s`);
     }
     const seconds = (performance.now() - started) / 1000;
-    console.log(`\n${report(results, seconds)}`);
+    console.log(`\n${report(results, seconds, database)}`);
     writeResults(options, {
+      database: options.db,
       startedAt: startedAt.toISOString(),
       seconds,
       options,
@@ -104,7 +114,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(results: ScenarioResult[], seconds: number): string {
+function report(results: ScenarioResult[], seconds: number, database: string): string {
   const tables = results.flatMap((result) => result.tables);
   const targets: PrintedTable = {
     title: 'Targets',
@@ -118,7 +128,7 @@ function report(results: ScenarioResult[], seconds: number): string {
     ...tables.map(formatTable),
     formatTable(targets),
     noiseReport(),
-    `Run time: ${seconds.toFixed(0)} s (${times})`,
+    `Database: ${database}. Run time: ${seconds.toFixed(0)} s (${times})`,
   ].join('\n\n');
 }
 
@@ -145,19 +155,15 @@ function percent(share: number): string {
 }
 
 async function describeMachine(env: BenchEnv): Promise<Record<string, unknown>> {
-  const [mysql]: Record<string, string>[] = await env.admin.query(
-    `SELECT VERSION() AS version, @@innodb_buffer_pool_size AS bufferPool,
-       @@innodb_flush_log_at_trx_commit AS flushLogAtCommit`,
-  );
+  const database = await env.database.describe(env.admin);
   const redisInfo = await env.redis.info('server');
   return {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
     memoryGb: Math.round(totalmem() / 1e9),
     node: process.version,
-    mariadb: mysql.version,
-    innodbBufferPoolMb: Number(mysql.bufferPool) / 1024 / 1024,
-    innodbFlushLogAtTrxCommit: Number(mysql.flushLogAtCommit),
+    database: env.database.name,
+    ...database,
     redis: /redis_version:(\S+)/.exec(redisInfo)?.[1],
     loadAverage: loadavg(),
   };

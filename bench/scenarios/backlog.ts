@@ -6,6 +6,7 @@ import { startConsistent } from '../support/consistent-system';
 import { Meter, type RunResult, type SystemKind } from '../support/meter';
 import { NaiveRelay } from '../support/naive-relay';
 import { figure, passFail, ratio, type Scenario } from '../support/report';
+import { measuredProcesses } from '../support/server-counters';
 
 const PREFIX = 'bench_bl_';
 const TARGET_ROWS_PER_SECOND = 5000;
@@ -86,7 +87,7 @@ function perThousand(naive: RunResult | undefined, consistent: RunResult | undef
     row('SQL statements', (run) => run.perMessage.sqlStatements),
     row('Redis commands', (run) => run.perMessage.redisCommands),
     row('Redis socket writes', (run) => run.perMessage.redisWrites),
-    ...['node', 'mysqld', 'redis'].map((name) =>
+    ...measuredProcesses().map((name) =>
       row(`CPU ms ${name}`, (run) => run.perMessage.cpuMs[name]),
     ),
   ];

@@ -1,7 +1,8 @@
 import { performance } from 'perf_hooks';
-import { resolveMessagingOptions } from '../../lib/consistent-messaging.options';
 import { InboxStore } from '../../lib/inbox/inbox.store';
 import { OutboxStore } from '../../lib/outbox/outbox.store';
+import { messagingTableNames } from '../../lib/storage/messaging-table-names';
+import { dialectOf } from '../../lib/storage/storage-dialects';
 import { queuePrefixOf, type BenchEnv } from '../support/bench-env';
 import { BulkRows } from '../support/bulk-rows';
 import { envelopeOf, Followup, newMessageId } from '../support/messages';
@@ -15,7 +16,6 @@ import {
   type PrintedTable,
   type Scenario,
 } from '../support/report';
-import { redis } from '../support/services';
 import { throughputRun } from '../support/throughput-run';
 
 /** Two table sets side by side: one stays empty, one holds the old rows. */
@@ -139,9 +139,10 @@ async function maxOutboxId(env: BenchEnv, prefix: string): Promise<number> {
  * the inbox insert, the outbox insert, the sweeper's claim.
  */
 async function statementTimings(env: BenchEnv, prefix: string): Promise<Record<string, number>> {
-  const options = resolveMessagingOptions({ endpoint: 'work', redis, tablePrefix: prefix });
-  const inbox = new InboxStore(options);
-  const outbox = new OutboxStore(env.admin, options);
+  const dialect = dialectOf(env.admin);
+  const statements = dialect.statements(messagingTableNames(prefix));
+  const inbox = new InboxStore(statements, dialect);
+  const outbox = new OutboxStore(env.admin, statements, dialect);
   const samples: Record<string, number[]> = { 'inbox insert': [], 'outbox insert': [], claim: [] };
   const time = async (name: string, statement: () => Promise<unknown>) => {
     const started = performance.now();
@@ -212,7 +213,8 @@ function tableSizeTable(
     ];
   };
   const wall = msPerMessage(runs, 'big') / msPerMessage(runs, 'empty');
-  const reads = (run: RunResult) => (run.server.mysql.Innodb_buffer_pool_reads ?? 0) / run.messages;
+  const reads = (run: RunResult) =>
+    (run.server.database.Innodb_buffer_pool_reads ?? 0) / run.messages;
   return {
     title:
       `Table size: ${figure(messages)} messages at concurrency ${CONCURRENCY}, empty tables vs ` +

@@ -152,7 +152,10 @@ export function costTable(points: ThroughputPoint[]): PrintedTable {
     rows: [
       row('SQL statements sent', (run) => figure(run.perMessage.sqlStatements)),
       ...sqlKinds.map((kind) => row(`  ${kind}`, (run) => per(run, run.client.sql[kind]))),
-      row('MariaDB Questions (server)', (run) => figure(run.perMessage.serverQuestions)),
+      // Only where the server counts statements (not PostgreSQL): left out rather than shown as 0.
+      ...(runs.some((run) => run.perMessage.serverQuestions !== undefined)
+        ? [row('MariaDB Questions (server)', (run) => figure(run.perMessage.serverQuestions))]
+        : []),
       row('Redis commands sent', (run) => figure(run.perMessage.redisCommands)),
       ...redisKinds.map((kind) =>
         row(`  ${kind.replace(/:\d+\.\d+\.\d+$/, '')}`, (run) => per(run, run.client.redis[kind])),
@@ -167,7 +170,7 @@ export function costTable(points: ThroughputPoint[]): PrintedTable {
 }
 
 /**
- * Naive CPU per message over the other system's (Node, MariaDB and Redis together): the throughput
+ * Naive CPU per message over the other system's (Node, the database and Redis together): the throughput
  * ratio to expect when the machine's cores are the limit, less sensitive to other load.
  */
 function cpuRatio(point: ThroughputPoint, kind: SystemKind): number {

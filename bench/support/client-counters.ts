@@ -107,7 +107,8 @@ export class CountingLogger implements TypeOrmLogger {
 /** `INSERT outbox`, `SELECT inbox`, `START`, `COMMIT`: the verb and, for tables, which table. */
 export function statementKind(query: string): string {
   const verb = query.trimStart().split(/\s+/, 1)[0].toUpperCase();
-  const table = /\b(?:INTO|UPDATE|FROM)\s+`?([A-Za-z0-9_]+)`?/i.exec(query)?.[1];
+  // `name` (MariaDB) or "name" (PostgreSQL), schema-qualified or not.
+  const table = /\b(?:INTO|UPDATE|FROM)\s+(?:[`"]?\w+[`"]?\.)?[`"]?(\w+)/i.exec(query)?.[1];
   if (!table) return verb;
   const short = ['outbox', 'inbox', 'row'].find((suffix) => table.endsWith(suffix)) ?? 'other';
   return `${verb} ${short}`;

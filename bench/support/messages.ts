@@ -38,17 +38,6 @@ export class BenchRow {
 export const WORK_QUEUE = 'work';
 export const SINK_QUEUE = 'sink';
 
-/** DDL of the business table (created by the bench, not by synchronize). */
-export function businessTableSql(prefix: string): string {
-  return `CREATE TABLE IF NOT EXISTS \`${prefix}row\` (
-    \`id\` BIGINT NOT NULL AUTO_INCREMENT,
-    \`message_id\` VARCHAR(64) NOT NULL,
-    \`amount_cents\` INT NOT NULL,
-    \`created_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
-    PRIMARY KEY (\`id\`)
-  ) ENGINE=InnoDB`;
-}
-
 let random = false;
 
 /**

@@ -2,7 +2,7 @@ import { cpus } from 'os';
 import { performance } from 'perf_hooks';
 import type { BenchEnv } from './bench-env';
 import { clientCounts, subtractCounts, total, type ClientCounts } from './client-counters';
-import { subtractServerCounts, type ServerCounts } from './server-counters';
+import { measuredProcesses, subtractServerCounts, type ServerCounts } from './server-counters';
 
 /** The naive worker; the library with its defaults; the library with `tunedOptions()`. */
 export type SystemKind = 'naive' | 'consistent' | 'tuned';
@@ -30,15 +30,18 @@ export const measuredRuns: RunResult[] = [];
 export interface PerMessage {
   /** SQL statements this process sent. */
   sqlStatements: number;
-  /** `Questions` on the server (includes other clients of the server, if any). */
-  serverQuestions: number;
+  /**
+   * `Questions` on the server (includes other clients of the server, if any); undefined on a
+   * database that doesn't count statements (PostgreSQL).
+   */
+  serverQuestions?: number;
   /** Redis commands this process sent (a Lua script call is one). */
   redisCommands: number;
   /** Socket writes to Redis (pipelines count once). */
   redisWrites: number;
   /** Commands Redis executed, those inside Lua scripts included (server-wide). */
   redisServerCalls: number;
-  /** CPU ms per message of this Node process, MariaDB and Redis. */
+  /** CPU ms per message of this Node process, the database server and Redis. */
   cpuMs: Record<string, number>;
 }
 
@@ -70,7 +73,8 @@ export class Meter {
     const client = subtractCounts(clientCounts(), this.client);
     const server = subtractServerCounts(await this.env.probe.snapshot(), this.server);
     const counted = this.elapsedMs();
-    const { machine = NaN, node = 0, mysqld = 0, redis = 0 } = server.cpuMs;
+    const { machine = NaN } = server.cpuMs;
+    const measured = measuredProcesses().reduce((sum, name) => sum + (server.cpuMs[name] ?? 0), 0);
     const run: RunResult = {
       system,
       label,
@@ -80,7 +84,7 @@ export class Meter {
       client,
       server,
       perMessage: perMessage(client, server, messages),
-      otherLoad: Math.max(0, machine - node - mysqld - redis) / (counted * cpus().length),
+      otherLoad: Math.max(0, machine - measured) / (counted * cpus().length),
       steal: (server.cpuMs.steal ?? 0) / (counted * cpus().length),
     };
     measuredRuns.push(run);
@@ -92,7 +96,8 @@ function perMessage(client: ClientCounts, server: ServerCounts, messages: number
   const per = (value: number | undefined) => (value ?? 0) / messages;
   return {
     sqlStatements: per(total(client.sql)),
-    serverQuestions: per(server.mysql.Questions),
+    serverQuestions:
+      server.database.Questions === undefined ? undefined : per(server.database.Questions),
     redisCommands: per(total(client.redis)),
     redisWrites: per(client.redisWrites),
     redisServerCalls: per(server.redis.total),
@@ -119,13 +124,16 @@ export function averageRuns(runs: RunResult[]): RunResult {
       redisWrites: mean((run) => run.client.redisWrites),
     },
     server: {
-      mysql: meanRecord((run) => run.server.mysql),
+      database: meanRecord((run) => run.server.database),
       redis: meanRecord((run) => run.server.redis),
       cpuMs: meanRecord((run) => run.server.cpuMs),
     },
     perMessage: {
       sqlStatements: mean((run) => run.perMessage.sqlStatements),
-      serverQuestions: mean((run) => run.perMessage.serverQuestions),
+      serverQuestions:
+        first.perMessage.serverQuestions === undefined
+          ? undefined
+          : mean((run) => run.perMessage.serverQuestions ?? 0),
       redisCommands: mean((run) => run.perMessage.redisCommands),
       redisWrites: mean((run) => run.perMessage.redisWrites),
       redisServerCalls: mean((run) => run.perMessage.redisServerCalls),

@@ -4,7 +4,8 @@ import type { MessageEnvelope, MessageHeaders } from '../../lib';
 import { queuePrefixOf } from './bench-env';
 import { CountingLogger } from './client-counters';
 import { jobOptions, SINK_QUEUE } from './messages';
-import { db, redis } from './services';
+import { mariadb } from './databases/mariadb';
+import { redis } from './services';
 
 interface PendingRow {
   id: string;
@@ -16,12 +17,12 @@ interface PendingRow {
 
 /**
  * A hand-written outbox relay, the baseline for draining a backlog: read 500 pending rows, add
- * them with one `addBulk`, mark them by id. No lock, so only one instance may run it.
+ * them with one `addBulk`, mark them by id. No lock, so only one instance may run it. MariaDB only
+ * (its SQL is), like the backlog scenario.
  */
 export class NaiveRelay {
   private readonly dataSource = new DataSource({
-    type: 'mysql',
-    ...db,
+    ...mariadb.connection,
     poolSize: 2,
     logger: new CountingLogger(),
   });

@@ -13,7 +13,8 @@ import {
   type Work,
 } from './messages';
 import { queuePrefixOf } from './bench-env';
-import { db, redis } from './services';
+import { benchDatabase } from './bench-database';
+import { redis } from './services';
 
 export interface SystemOptions {
   prefix: string;
@@ -72,8 +73,7 @@ export async function startNaive(options: SystemOptions): Promise<System> {
  */
 export function dataSourceOptions(options: SystemOptions): DataSourceOptions {
   return {
-    type: 'mysql',
-    ...db,
+    ...benchDatabase().connection,
     entities: [BenchRow],
     entityPrefix: options.prefix,
     poolSize: options.concurrency + 2,

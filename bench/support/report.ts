@@ -1,6 +1,7 @@
 import type { BenchOptions, ScenarioName } from '../bench-options';
 import type { BenchEnv } from './bench-env';
 import type { RunResult } from './meter';
+import { measuredProcesses } from './server-counters';
 
 /** A table as printed: a title, column headers, rows of cells. */
 export interface PrintedTable {
@@ -86,11 +87,10 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** CPU ms per message of each process, and of the three together. */
+/** CPU ms per message of each process (node, the database server, redis), and of the three. */
 export function cpuRows(runs: RunResult[]): string[][] {
-  const names = ['node', 'mysqld', 'redis'];
   return [
-    ...names.map((name) => [
+    ...measuredProcesses().map((name) => [
       `CPU ms, ${name}`,
       ...runs.map((run) => figure(run.perMessage.cpuMs[name], 3)),
     ]),
@@ -106,8 +106,5 @@ export function otherCpuMs(run: RunResult): number {
 }
 
 export function totalCpuMs(run: RunResult): number {
-  return ['node', 'mysqld', 'redis'].reduce(
-    (sum, name) => sum + (run.perMessage.cpuMs[name] ?? 0),
-    0,
-  );
+  return measuredProcesses().reduce((sum, name) => sum + (run.perMessage.cpuMs[name] ?? 0), 0);
 }

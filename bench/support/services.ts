@@ -1,5 +1,8 @@
-/** The bench uses the same MariaDB/MySQL and Redis settings as the tests. */
-export { db, redis } from '../../test/support/services';
+/**
+ * The bench uses the tests' Redis; its databases (MariaDB with DB_*, PostgreSQL with PG_*
+ * variables) are in databases/.
+ */
+export { redis } from '../../test/support/services';
 
 /** Every table and Redis key the bench creates starts with this. */
 export const BENCH_PREFIX = 'bench_';
