@@ -34,7 +34,6 @@ function rootModule(role: string): DynamicModule {
     module: ChainEndpointModule,
     imports: [
       TypeOrmModule.forRoot({
-        type: 'mysql',
         ...db,
         entities: roles[role].entities,
         entityPrefix: prefix,

@@ -7,9 +7,15 @@ import { LegacyNotice, ProcessStarted, StepRecorded } from './chain.messages';
 /** How long B sleeps, in its transaction, for the keys of `sleepsPastLock`: past the 2 s lock. */
 const slowHandlerMs = Number(process.env.HARNESS_SLOW_HANDLER_MS ?? 3000);
 
+/** A lock wait of 2 s at most, per database: the statement that sets it for the handler. */
+const SHORT_LOCK_WAITS: Record<string, string> = {
+  mysql: 'SET SESSION innodb_lock_wait_timeout = 2',
+  postgres: "SET LOCAL lock_timeout = '2s'",
+};
+
 /** Lock waits fail after 2 s in the handlers' sessions, so the lock-wait fault can time them out. */
 async function shortLockWaits(context: MessageContext): Promise<void> {
-  await context.manager.query('SET SESSION innodb_lock_wait_timeout = 2');
+  await context.manager.query(SHORT_LOCK_WAITS[context.manager.connection.options.type]);
 }
 
 /** Endpoint B: records its step and publishes the follow-up, in the message's transaction. */

@@ -1,4 +1,4 @@
-import type { MysqlAdmin } from './mysql.admin';
+import type { DatabaseAdmin } from './database.admin';
 
 /** A dead letter of one endpoint (its queue) and why it failed. */
 export interface DeadLetterRow {
@@ -8,9 +8,9 @@ export interface DeadLetterRow {
 }
 
 /** Every endpoint's dead letters, from the dead-letter table: a Redis data loss can't take them. */
-export async function readDeadLetters(mysql: MysqlAdmin, prefix: string): Promise<DeadLetterRow[]> {
-  return mysql.query<DeadLetterRow>(
+export async function readDeadLetters(db: DatabaseAdmin, prefix: string): Promise<DeadLetterRow[]> {
+  return db.query<DeadLetterRow>(
     `SELECT endpoint AS queue, message_id AS id, LEFT(error, 300) AS reason
-     FROM \`${prefix}dead_letters\``,
+     FROM ${db.name(`${prefix}dead_letters`)}`,
   );
 }

@@ -1,7 +1,7 @@
 import { readDeadLetters } from './dead-letters.read';
 import type { FaultRecord } from './faults/fault.record';
 import type { InvariantResult } from './invariants.check';
-import type { MysqlAdmin } from './mysql.admin';
+import type { DatabaseAdmin } from './database.admin';
 import type { OutboxCall, OutboxCalls } from './outbox-calls';
 
 /** A call that started this long before a pause ended and ended after it waited the pause out. */
@@ -19,16 +19,17 @@ function verdict(name: string, offenders: string[], summary: string): InvariantR
 
 /** Flagged rows are exactly the injected bad ones, and none of those was marked dispatched. */
 export async function badRowsFlagged(
-  mysql: MysqlAdmin,
+  db: DatabaseAdmin,
   prefix: string,
   record: FaultRecord,
 ): Promise<InvariantResult> {
   // The flagged rows, and the bad ones whether flagged or not.
-  const rows = await mysql.query<{ message_id: string; flagged: number; dispatched: number }>(
+  // Booleans on PostgreSQL, 1 or 0 on MySQL: Number() of either is 1 or 0.
+  const rows = await db.query<{ message_id: string; flagged: unknown; dispatched: unknown }>(
     `SELECT message_id, dispatch_error IS NOT NULL AS flagged,
        dispatched_at IS NOT NULL AS dispatched
-     FROM \`${prefix}outbox\` WHERE dispatch_error IS NOT NULL OR message_id IN (?)`,
-    [[...record.badRows, '']],
+     FROM ${db.name(`${prefix}outbox`)} WHERE dispatch_error IS NOT NULL OR message_id IN (:...bad)`,
+    { bad: [...record.badRows, ''] },
   );
   const flagged = new Set(
     rows.filter((row) => Number(row.flagged) === 1).map((row) => row.message_id),
@@ -53,11 +54,11 @@ export async function badRowsFlagged(
  * written shortly before a data loss may be gone with it before it was read.
  */
 export async function deadLettersAreGarbage(
-  mysql: MysqlAdmin,
+  db: DatabaseAdmin,
   prefix: string,
   record: FaultRecord,
 ): Promise<InvariantResult> {
-  const rows = await readDeadLetters(mysql, prefix);
+  const rows = await readDeadLetters(db, prefix);
   const byKey = new Map(rows.map((row) => [`${row.queue}/${row.id}`, row]));
   const garbage = new Set(record.garbageJobs.map((job) => `${job.queue}/${job.id}`));
   const offenders: string[] = [];

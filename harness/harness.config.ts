@@ -1,12 +1,53 @@
-import { db } from '../test/support/services';
+/** The databases the harness runs against (`--db`), as their TypeORM data source types. */
+export const HARNESS_DATABASES = ['mariadb', 'postgres'] as const;
+export type HarnessDatabase = (typeof HARNESS_DATABASES)[number];
+
+/** TypeORM connection options of one database, with its `type`. */
+export interface DbConnection {
+  type: 'mysql' | 'postgres';
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+}
+
+/**
+ * Root (admin) settings of each database, as the tests use them: MariaDB/MySQL overridden with
+ * DB_* variables, PostgreSQL with PG_* variables.
+ */
+export function rootConnection(
+  database: HarnessDatabase,
+  env: NodeJS.ProcessEnv = process.env,
+): DbConnection {
+  if (database === 'postgres')
+    return {
+      type: 'postgres',
+      host: env.PG_HOST ?? '127.0.0.1',
+      port: Number(env.PG_PORT ?? 5432),
+      username: env.PG_USER ?? 'postgres',
+      password: env.PG_PASSWORD ?? '',
+      database: env.PG_DATABASE ?? 'test',
+    };
+  return {
+    type: 'mysql',
+    host: env.DB_HOST ?? '127.0.0.1',
+    port: Number(env.DB_PORT ?? 3306),
+    username: env.DB_USER ?? 'root',
+    password: env.DB_PASSWORD ?? '',
+    database: env.DB_NAME ?? 'test',
+  };
+}
+
 /**
  * Connection settings shared by the harness and its child endpoints. The children get theirs from
- * the environment the harness sets (HARNESS_*), on top of the DB_* variables of test/support.
+ * the environment the harness sets (HARNESS_*).
  */
 export interface HarnessConnections {
   /** Table prefix of the run; the BullMQ prefix is the same without the trailing `_`. */
   prefix: string;
-  db: { host: string; port: number; username: string; password: string; database: string };
+  /** The run's own database user. */
+  db: DbConnection;
   redis: { host: string; port: number };
 }
 
@@ -18,30 +59,36 @@ export function queuePrefixOf(prefix: string): string {
 export function connectionsFromEnv(env: NodeJS.ProcessEnv = process.env): HarnessConnections {
   const prefix = env.HARNESS_PREFIX;
   if (!prefix) throw new Error('HARNESS_PREFIX: give the table and Redis prefix of the run');
+  const type = env.HARNESS_DB_TYPE;
+  if (type !== 'mysql' && type !== 'postgres')
+    throw new Error(`HARNESS_DB_TYPE: mysql or postgres (got "${type}")`);
   return {
     prefix,
     db: {
-      host: env.DB_HOST ?? '127.0.0.1',
-      port: Number(env.DB_PORT ?? 3306),
-      username: env.HARNESS_DB_USER ?? 'root',
+      type,
+      host: env.HARNESS_DB_HOST ?? '127.0.0.1',
+      port: Number(env.HARNESS_DB_PORT),
+      username: env.HARNESS_DB_USER ?? '',
       password: env.HARNESS_DB_PASSWORD ?? '',
-      database: env.DB_NAME ?? 'test',
+      database: env.HARNESS_DB_NAME ?? 'test',
     },
     redis: { host: '127.0.0.1', port: Number(env.HARNESS_REDIS_PORT ?? 6379) },
   };
 }
 
 export function toChildEnv(connections: HarnessConnections): Record<string, string> {
+  const { db } = connections;
   return {
     HARNESS_PREFIX: connections.prefix,
-    HARNESS_DB_USER: connections.db.username,
-    HARNESS_DB_PASSWORD: connections.db.password,
+    HARNESS_DB_TYPE: db.type,
+    HARNESS_DB_HOST: db.host,
+    HARNESS_DB_PORT: String(db.port),
+    HARNESS_DB_NAME: db.database,
+    HARNESS_DB_USER: db.username,
+    HARNESS_DB_PASSWORD: db.password,
     HARNESS_REDIS_PORT: String(connections.redis.port),
   };
 }
-
-/** Root (admin) settings: MariaDB as the tests use it. */
-export const adminDb = db;
 
 /** Messaging settings of every endpoint of the chain: short locks, many retries, fast sweeps. */
 export const chainMessaging = {

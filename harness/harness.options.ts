@@ -1,4 +1,8 @@
+import { HARNESS_DATABASES, type HarnessDatabase } from './harness.config';
+
 export interface HarnessOptions {
+  /** The database of every endpoint: MariaDB/MySQL or PostgreSQL. */
+  db: HarnessDatabase;
   seed: number;
   /** Seconds of fault injection. */
   durationS: number;
@@ -15,12 +19,16 @@ export interface HarnessOptions {
 }
 
 const flags =
-  '[--seed N] [--duration S] [--processes N] [--b-workers N] [--c-workers N] ' +
-  '[--quiescence-timeout S] [--verbose] [--faults "kind,kind"]';
+  '[--db mariadb|postgres] [--seed N] [--duration S] [--processes N] [--b-workers N] ' +
+  '[--c-workers N] [--quiescence-timeout S] [--verbose] [--faults "kind,kind"]';
 const usage = `harness ${flags} (--help explains them)`;
 
 /** What `--help` prints. */
 export const HARNESS_HELP = `usage: npm run harness -- ${flags}
+  --db mariadb|postgres   the database of the chain (default mariadb): MariaDB/MySQL at DB_HOST,
+                          DB_PORT (127.0.0.1:3306), or PostgreSQL at PG_HOST, PG_PORT
+                          (127.0.0.1:5432); on PostgreSQL "MySQL KILL" is pg_terminate_backend and
+                          "MySQL lock wait timeout" a LOCK TABLE … IN SHARE MODE (no gap locks)
   --seed N                replay a run: the seed the report printed (default random)
   --duration S            seconds of fault injection (default 60)
   --processes N           business processes started through A (default 500)
@@ -33,6 +41,7 @@ export const HARNESS_HELP = `usage: npm run harness -- ${flags}
 /** Parses `--name value` flags; unknown flags are an error. */
 export function parseHarnessOptions(argv: string[]): HarnessOptions {
   const options: HarnessOptions = {
+    db: 'mariadb',
     seed: Math.floor(Math.random() * 2 ** 31),
     durationS: 60,
     processes: 500,
@@ -56,6 +65,13 @@ export function parseHarnessOptions(argv: string[]): HarnessOptions {
       continue;
     }
     const [name, inline] = flag.split('=', 2);
+    if (name === '--db') {
+      const db = inline ?? argv[++index];
+      if (!HARNESS_DATABASES.includes(db as HarnessDatabase))
+        throw new Error(`--db: ${HARNESS_DATABASES.join(' or ')} (got "${db}"); ${usage}`);
+      options.db = db as HarnessDatabase;
+      continue;
+    }
     if (name === '--faults') {
       options.faultKinds = (inline ?? argv[++index] ?? '').split(',').map((kind) => kind.trim());
       continue;

@@ -7,11 +7,13 @@ import type { CpuLoad } from '../test/support/cpu-load';
 import type { FaultTarget } from './faults/fault.interface';
 import { FaultRecord } from './faults/fault.record';
 import { faultWeights, injectFaults, type FaultTally } from './faults/fault.scheduler';
-import { adminDb, queuePrefixOf, type HarnessConnections } from './harness.config';
+import { queuePrefixOf, rootConnection, type HarnessConnections } from './harness.config';
 import type { HarnessOptions } from './harness.options';
 import { checkInvariants, type InvariantResult } from './invariants.check';
+import type { DatabaseAdmin } from './database.admin';
 import { MysqlAdmin } from './mysql.admin';
 import { OutboxCalls } from './outbox-calls';
+import { PostgresAdmin } from './postgres.admin';
 import { driveProcesses } from './process.driver';
 import { ProcessStarter, startProducer, type StartOutcome } from './producer.app';
 import { freePort, RedisServerProcess } from '../test/support/redis-server';
@@ -22,6 +24,7 @@ import { waitForQuiescence } from './quiescence.wait';
 
 export interface HarnessReport {
   seed: number;
+  db: HarnessOptions['db'];
   prefix: string;
   processes: { label: string; pids: number[]; unexpectedExits: string[] }[];
   businessProcesses: Record<StartOutcome, number>;
@@ -47,12 +50,14 @@ export async function runHarness(
   const began = Date.now();
   faultWeights(options.faultKinds); // a misspelt kind fails before anything starts
   const prefix = `h${randomBytes(3).toString('hex')}_`;
-  const mysql = new MysqlAdmin();
+  const root = rootConnection(options.db);
+  const db: DatabaseAdmin =
+    options.db === 'postgres' ? new PostgresAdmin(root) : new MysqlAdmin(root);
   const redisServer = new RedisServerProcess(await freePort(), { persistent: true });
-  await Promise.all([mysql.open(), redisServer.start()]);
+  await Promise.all([db.open(), redisServer.start()]);
   const connections: HarnessConnections = {
     prefix,
-    db: { ...adminDb, username: mysql.user, password: mysql.password },
+    db: db.connection,
     redis: { host: '127.0.0.1', port: redisServer.port },
   };
   const redis = new Redis({ ...connections.redis, maxRetriesPerRequest: null });
@@ -74,7 +79,7 @@ export async function runHarness(
     const target: FaultTarget = {
       random: new SeededRandom(options.seed),
       pool,
-      mysql,
+      db,
       dataSource: producer.get(DataSource),
       redisServer,
       redis,
@@ -106,14 +111,14 @@ export async function runHarness(
     await Promise.all(target.background);
     await pool.allRunning();
     const busy = await waitForQuiescence(
-      mysql,
+      db,
       prefix,
       Object.values(queues),
       options.quiescenceTimeoutS * 1000,
     );
     const quiet = Date.now();
     const invariants = await checkInvariants({
-      mysql,
+      db,
       prefix,
       outcomes,
       quiescence: busy,
@@ -129,6 +134,7 @@ export async function runHarness(
     for (const outcome of outcomes.values()) businessProcesses[outcome]++;
     return {
       seed: options.seed,
+      db: options.db,
       prefix,
       processes: [
         { label: 'A (harness)', pids: [process.pid], unexpectedExits: [] },
@@ -140,7 +146,7 @@ export async function runHarness(
       ],
       businessProcesses,
       faults: tally,
-      endpoints: await collectStats(mysql, prefix, Object.values(queues)),
+      endpoints: await collectStats(db, prefix, Object.values(queues)),
       outboxCalls: {
         attempts: calls.calls.length,
         failed: calls.calls.filter((call) => call.error !== undefined).length,
@@ -163,8 +169,8 @@ export async function runHarness(
     await producer?.close().catch(() => undefined);
     await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => undefined)));
     redis.disconnect();
-    if (!process.env.HARNESS_KEEP) await mysql.dropTables(prefix).catch(() => undefined);
-    await mysql.close().catch(() => undefined);
+    if (!process.env.HARNESS_KEEP) await db.dropTables(prefix).catch(() => undefined);
+    await db.close().catch(() => undefined);
     await redisServer.destroy();
   }
 }

@@ -6,7 +6,7 @@ import {
   outboxCallsBounded,
 } from './fault-invariants.check';
 import type { FaultRecord } from './faults/fault.record';
-import type { MysqlAdmin } from './mysql.admin';
+import type { DatabaseAdmin } from './database.admin';
 import type { OutboxCalls } from './outbox-calls';
 import type { StartOutcome } from './producer.app';
 import { PENDING_ROW } from './quiescence.wait';
@@ -20,9 +20,10 @@ export interface InvariantResult {
 
 type Counts = Map<string, number>;
 
-async function countsByKey(mysql: MysqlAdmin, table: string): Promise<Counts> {
-  const rows = await mysql.query<{ key: string; n: string }>(
-    `SELECT \`key\`, COUNT(*) AS n FROM \`${table}\` GROUP BY \`key\``,
+async function countsByKey(db: DatabaseAdmin, table: string): Promise<Counts> {
+  const key = db.name('key');
+  const rows = await db.query<{ key: string; n: string }>(
+    `SELECT ${key}, COUNT(*) AS n FROM ${db.name(table)} GROUP BY ${key}`,
   );
   return new Map(rows.map((row) => [row.key, Number(row.n)]));
 }
@@ -40,7 +41,7 @@ function result(name: string, offenders: string[], total: number, what: string):
 }
 
 export interface InvariantInputs {
-  mysql: MysqlAdmin;
+  db: DatabaseAdmin;
   prefix: string;
   outcomes: Map<string, StartOutcome>;
   /** What was still busy when the wait for quiescence gave up, if it did. */
@@ -51,21 +52,22 @@ export interface InvariantInputs {
 
 /** Checks the chain's invariants by counting rows once the system is quiet. */
 export async function checkInvariants(inputs: InvariantInputs): Promise<InvariantResult[]> {
-  const { mysql, prefix, outcomes, quiescence, record, calls } = inputs;
+  const { db, prefix, outcomes, quiescence, record, calls } = inputs;
   const [a, b, c] = await Promise.all(
-    ['a_change', 'b_step', 'c_step'].map((table) => countsByKey(mysql, `${prefix}${table}`)),
+    ['a_change', 'b_step', 'c_step'].map((table) => countsByKey(db, `${prefix}${table}`)),
   );
   const keys = [...outcomes.keys()];
   const aKeys = [...a.keys()];
   const count = (counts: Counts, key: string) => counts.get(key) ?? 0;
-  const [{ pending }] = await mysql.query<{ pending: string }>(
-    `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE ${PENDING_ROW}`,
+  const [{ pending }] = await db.query<{ pending: string }>(
+    `SELECT COUNT(*) AS pending FROM ${db.name(`${prefix}outbox`)} WHERE ${PENDING_ROW}`,
   );
   const rolledBack = keys.filter(failsAtStart);
   const causal = await Promise.all(
     ['b_step', 'c_step'].map((table) =>
-      mysql.query<{ key: string }>(
-        `SELECT \`key\` FROM \`${prefix}${table}\` WHERE NOT causeVisible`,
+      db.query<{ key: string }>(
+        `SELECT ${db.name('key')} FROM ${db.name(`${prefix}${table}`)}
+         WHERE NOT ${db.name('causeVisible')}`,
       ),
     ),
   );
@@ -118,8 +120,8 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
       ok: Number(pending) === 0,
       detail: `${pending} pending`,
     },
-    await badRowsFlagged(mysql, prefix, record),
-    await deadLettersAreGarbage(mysql, prefix, record),
+    await badRowsFlagged(db, prefix, record),
+    await deadLettersAreGarbage(db, prefix, record),
     outboxCallsBounded(calls, record),
     noDeadlockVictims(calls, record),
   ];

@@ -1,9 +1,10 @@
 /**
  * Fault-injection harness (issue 5): a chain A → B → C of endpoints in separate processes, faults
- * at seeded random moments, then invariants counted in MySQL.
+ * at seeded random moments, then invariants counted in the database (MariaDB/MySQL or PostgreSQL).
  *
- *   npm run harness -- [--seed N] [--duration S] [--processes N] [--b-workers N] [--c-workers N]
- *                      [--verbose] [--faults "Redis data loss,garbage job"]
+ *   npm run harness -- [--db mariadb|postgres] [--seed N] [--duration S] [--processes N]
+ *                      [--b-workers N] [--c-workers N] [--verbose]
+ *                      [--faults "Redis data loss,garbage job"]
  *
  * Exits 0 when every invariant holds, 1 on a violation, 2 when the run itself failed.
  */
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const options = parseHarnessOptions(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`[harness] ${line}\n`);
   log(
-    `seed ${options.seed}, ${options.durationS} s of faults, ${options.processes} processes, ` +
+    `${options.db}, seed ${options.seed}, ${options.durationS} s of faults, ${options.processes} processes, ` +
       `B x${options.bWorkers}, C x${options.cWorkers}` +
       (options.faultKinds ? `, faults: ${options.faultKinds.join(', ')}` : ''),
   );

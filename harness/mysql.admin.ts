@@ -1,36 +1,25 @@
-import { randomBytes } from 'crypto';
 import { DataSource } from 'typeorm';
-import { adminDb } from './harness.config';
+import { DatabaseAdmin } from './database.admin';
+import type { DbConnection } from './harness.config';
 
-/**
- * The harness's root connection: creates the run's own MySQL user (so its connections can be found
- * in PROCESSLIST and killed without touching anyone else's), kills them, drops the run's tables.
- */
-export class MysqlAdmin {
-  readonly user = `h_${randomBytes(4).toString('hex')}`;
-  readonly password = randomBytes(8).toString('hex');
-  private readonly dataSource = new DataSource({ type: 'mysql', ...adminDb });
+/** MySQL/MariaDB: the run's user is found in PROCESSLIST and its connections ended with `KILL`. */
+export class MysqlAdmin extends DatabaseAdmin {
+  constructor(root: DbConnection) {
+    super(root, new DataSource({ ...root, type: 'mysql' }));
+  }
 
   async open(): Promise<void> {
     await this.dataSource.initialize();
     for (const host of ['%', 'localhost', '127.0.0.1']) {
-      await this.dataSource.query(`CREATE USER '${this.user}'@'${host}' IDENTIFIED BY ?`, [
-        this.password,
-      ]);
-      await this.dataSource.query(
-        `GRANT ALL PRIVILEGES ON \`${adminDb.database}\`.* TO '${this.user}'@'${host}'`,
+      await this.query(`CREATE USER '${this.user}'@'${host}' IDENTIFIED BY :password`, {
+        password: this.password,
+      });
+      await this.query(
+        `GRANT ALL PRIVILEGES ON ${this.name(this.root.database)}.* TO '${this.user}'@'${host}'`,
       );
     }
   }
 
-  query<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    return this.dataSource.query(sql, parameters);
-  }
-
-  /**
-   * Kills up to `count` connections of the run's user, preferring those inside a transaction.
-   * Says how many were killed and how many of those were mid-transaction.
-   */
   async killConnections(
     count: number,
     pick: <T>(items: readonly T[]) => T,
@@ -38,8 +27,8 @@ export class MysqlAdmin {
     const rows = await this.query<{ id: string; trx: string | null }>(
       `SELECT p.ID AS id, t.trx_id AS trx FROM information_schema.PROCESSLIST p
        LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
-       WHERE p.USER = ?`,
-      [this.user],
+       WHERE p.USER = :user`,
+      { user: this.user },
     );
     const inTransaction = rows.filter((row) => row.trx !== null);
     const candidates = inTransaction.length > 0 ? inTransaction : rows;
@@ -54,32 +43,30 @@ export class MysqlAdmin {
     return result;
   }
 
-  /**
-   * Locks the rows and gaps of `table` for keys in [from, to] for `holdMs`, in a transaction of
-   * its own: inserts of those keys wait and, past the session's lock wait timeout, fail.
-   */
-  async holdRangeLock(table: string, from: string, to: string, holdMs: number): Promise<void> {
+  /** `SELECT … FOR UPDATE` of the range: InnoDB's gap locks hold off inserts of those keys only. */
+  async holdRangeLock(table: string, from: string, to: string, holdMs: number): Promise<string> {
     const queryRunner = this.dataSource.createQueryRunner();
     try {
       await queryRunner.startTransaction();
       await queryRunner.query(
-        `SELECT id FROM \`${table}\` WHERE \`key\` >= ? AND \`key\` <= ? FOR UPDATE`,
+        `SELECT id FROM ${this.name(table)} WHERE \`key\` >= ? AND \`key\` <= ? FOR UPDATE`,
         [from, to],
       );
-      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      await this.sleep(holdMs);
       await queryRunner.rollbackTransaction();
     } finally {
       await queryRunner.release();
     }
+    return `keys ${from}..${to}`;
   }
 
   async dropTables(prefix: string): Promise<void> {
     const tables = await this.query<{ name: string }>(
       `SELECT TABLE_NAME AS name FROM information_schema.TABLES
-       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?`,
-      [`${prefix.replace(/_/g, '\\_')}%`],
+       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE :pattern`,
+      { pattern: `${prefix.replace(/_/g, '\\_')}%` },
     );
-    for (const { name } of tables) await this.query(`DROP TABLE IF EXISTS \`${name}\``);
+    for (const { name } of tables) await this.query(`DROP TABLE IF EXISTS ${this.name(name)}`);
   }
 
   async close(): Promise<void> {

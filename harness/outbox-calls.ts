@@ -8,13 +8,14 @@ export interface OutboxCall {
 }
 
 /**
- * MySQL's ER_LOCK_DEADLOCK, as mysql2 and TypeORM report it (errno, code or message), also when
- * wrapped (TypeORM's driverError, an Error's cause).
+ * A deadlock: MySQL's ER_LOCK_DEADLOCK as mysql2 reports it (errno, code), PostgreSQL's SQLSTATE
+ * 40P01 as pg does (code), or the message, also when wrapped (TypeORM's driverError, a cause).
  */
 export function isDeadlock(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const fields = error as Error & { errno?: unknown; code?: unknown; driverError?: unknown };
-  if (fields.errno === 1213 || fields.code === 'ER_LOCK_DEADLOCK') return true;
+  if (fields.errno === 1213 || fields.code === 'ER_LOCK_DEADLOCK' || fields.code === '40P01')
+    return true;
   if (/deadlock/i.test(error.message)) return true;
   return isDeadlock(fields.driverError) || isDeadlock(error.cause);
 }

@@ -46,7 +46,6 @@ export async function startProducer(
       module: ProducerModule,
       imports: [
         TypeOrmModule.forRoot({
-          type: 'mysql',
           ...connections.db,
           entities: chainEntities,
           entityPrefix: connections.prefix,

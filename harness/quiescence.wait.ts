@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { MessageEnvelope } from '../lib';
-import type { MysqlAdmin } from './mysql.admin';
+import type { DatabaseAdmin } from './database.admin';
 
 /** An outbox row still to dispatch: neither dispatched nor flagged as undeliverable. */
 export const PENDING_ROW = 'dispatched_at IS NULL AND dispatch_error IS NULL';
@@ -10,7 +10,7 @@ export const PENDING_ROW = 'dispatched_at IS NULL AND dispatch_error IS NULL';
  * jobs, three polls in a row. Resolves with undefined when quiet, or what it still waited for.
  */
 export async function waitForQuiescence(
-  mysql: MysqlAdmin,
+  db: DatabaseAdmin,
   prefix: string,
   queues: Queue<MessageEnvelope>[],
   timeoutMs: number,
@@ -19,7 +19,7 @@ export async function waitForQuiescence(
   let quietPolls = 0;
   let busy = 'nothing polled yet';
   while (Date.now() < deadline) {
-    busy = await whatIsBusy(mysql, prefix, queues).catch((error: Error) => error.message);
+    busy = await whatIsBusy(db, prefix, queues).catch((error: Error) => error.message);
     quietPolls = busy === '' ? quietPolls + 1 : 0;
     if (quietPolls >= 3) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -28,12 +28,12 @@ export async function waitForQuiescence(
 }
 
 async function whatIsBusy(
-  mysql: MysqlAdmin,
+  db: DatabaseAdmin,
   prefix: string,
   queues: Queue<MessageEnvelope>[],
 ): Promise<string> {
-  const [{ pending }] = await mysql.query<{ pending: string }>(
-    `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE ${PENDING_ROW}`,
+  const [{ pending }] = await db.query<{ pending: string }>(
+    `SELECT COUNT(*) AS pending FROM ${db.name(`${prefix}outbox`)} WHERE ${PENDING_ROW}`,
   );
   if (Number(pending) > 0) return `${pending} pending outbox row(s)`;
   for (const queue of queues) {

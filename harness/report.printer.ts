@@ -4,7 +4,10 @@ import type { HarnessReport } from './harness.run';
 /** The human report, then one `report {json}` line for scripts and the CI spec. */
 export function formatReport(report: HarnessReport): string {
   const lines: string[] = [];
-  lines.push(`== fault-injection harness: seed ${report.seed} (replay: --seed ${report.seed})`);
+  lines.push(
+    `== fault-injection harness on ${report.db}: seed ${report.seed} ` +
+      `(replay: --db ${report.db} --seed ${report.seed})`,
+  );
   lines.push('processes:');
   for (const { label, pids, unexpectedExits } of report.processes) {
     const restarts = pids.length - 1;

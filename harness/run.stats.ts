@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { MessageEnvelope } from '../lib';
-import type { MysqlAdmin } from './mysql.admin';
+import type { DatabaseAdmin } from './database.admin';
 
 export interface QueueStats {
   /** Messages whose handling committed: inbox records of the endpoint. */
@@ -16,12 +16,12 @@ export interface QueueStats {
 
 /** Per-endpoint figures from the inbox and the completed jobs kept in each queue. */
 export async function collectStats(
-  mysql: MysqlAdmin,
+  db: DatabaseAdmin,
   prefix: string,
   queues: Queue<MessageEnvelope>[],
 ): Promise<Record<string, QueueStats>> {
-  const inbox = await mysql.query<{ endpoint: string; n: string }>(
-    `SELECT endpoint, COUNT(*) AS n FROM \`${prefix}inbox\` GROUP BY endpoint`,
+  const inbox = await db.query<{ endpoint: string; n: string }>(
+    `SELECT endpoint, COUNT(*) AS n FROM ${db.name(`${prefix}inbox`)} GROUP BY endpoint`,
   );
   const stats: Record<string, QueueStats> = {};
   for (const queue of queues) {

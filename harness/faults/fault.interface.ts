@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { MessageEnvelope } from '../../lib';
 import type { CpuLoad } from '../../test/support/cpu-load';
-import type { MysqlAdmin } from '../mysql.admin';
+import type { DatabaseAdmin } from '../database.admin';
 import type { RedisServerProcess } from '../../test/support/redis-server';
 import type { SeededRandom } from '../seeded.random';
 import type { WorkerPool } from '../worker.pool';
@@ -13,7 +13,8 @@ import type { FaultRecord } from './fault.record';
 export interface FaultTarget {
   random: SeededRandom;
   pool: WorkerPool;
-  mysql: MysqlAdmin;
+  /** The harness's root connection to the run's database. */
+  db: DatabaseAdmin;
   /** Endpoint A's DataSource (the producer in the harness process), for the library's own calls. */
   dataSource: DataSource;
   redisServer: RedisServerProcess;

@@ -1,10 +1,13 @@
 import type { Fault } from './fault.interface';
 
-/** `KILL` of 1 to 3 MySQL connections of the run's user, mid-transaction when there is one. */
-export const mysqlKill: Fault = async ({ random, mysql }) => {
-  const { killed, midTransaction } = await mysql.killConnections(random.between(1, 3), (items) =>
+/**
+ * Kills 1 to 3 database connections of the run's user, mid-transaction when there is one: `KILL`
+ * on MySQL, `pg_terminate_backend` on PostgreSQL.
+ */
+export const mysqlKill: Fault = async ({ random, db }) => {
+  const { killed, midTransaction } = await db.killConnections(random.between(1, 3), (items) =>
     random.pick(items),
   );
   if (killed === 0) return undefined;
-  return `KILL ${killed} MySQL connection(s), ${midTransaction} mid-transaction`;
+  return `killed ${killed} database connection(s), ${midTransaction} mid-transaction`;
 };

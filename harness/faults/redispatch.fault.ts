@@ -5,16 +5,16 @@ import type { Fault } from './fault.interface';
  * between adding the jobs and marking the rows: the kept completed job is removed first (otherwise
  * BullMQ would ignore the same job id), then `dispatched_at` goes back to NULL.
  */
-export const redispatch: Fault = async ({ random, mysql, queues, prefix }) => {
-  const outbox = `\`${prefix}outbox\``;
-  const [{ n }] = await mysql.query<{ n: string }>(
+export const redispatch: Fault = async ({ random, db, queues, prefix }) => {
+  const outbox = db.name(`${prefix}outbox`);
+  const [{ n }] = await db.query<{ n: string }>(
     `SELECT COUNT(*) AS n FROM ${outbox} WHERE dispatched_at IS NOT NULL`,
   );
   if (Number(n) === 0) return undefined;
-  const rows = await mysql.query<{ message_id: string; origin_endpoint: string }>(
+  const rows = await db.query<{ message_id: string; origin_endpoint: string }>(
     `SELECT message_id, origin_endpoint FROM ${outbox} WHERE dispatched_at IS NOT NULL
-     ORDER BY id LIMIT ? OFFSET ?`,
-    [random.between(1, 5), random.between(0, Number(n) - 1)],
+     ORDER BY id LIMIT :limit OFFSET :offset`,
+    { limit: random.between(1, 5), offset: random.between(0, Number(n) - 1) },
   );
   const reset: string[] = [];
   for (const row of rows) {
@@ -26,6 +26,8 @@ export const redispatch: Fault = async ({ random, mysql, queues, prefix }) => {
     reset.push(row.message_id);
   }
   if (reset.length === 0) return undefined;
-  await mysql.query(`UPDATE ${outbox} SET dispatched_at = NULL WHERE message_id IN (?)`, [reset]);
+  await db.query(`UPDATE ${outbox} SET dispatched_at = NULL WHERE message_id IN (:...reset)`, {
+    reset,
+  });
   return `${reset.length} dispatched outbox row(s) reset to pending`;
 };
