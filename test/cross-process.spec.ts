@@ -5,6 +5,7 @@ import { HandledMessageEntity } from './fixtures/process/handled-message.entity'
 import { OrderDesk } from './fixtures/process/order-desk.service';
 import { endpointProcessScript, spawnTsNode, type NodeProcess } from './support/child-process';
 import { redis } from './support/services';
+import { ident, list, sql } from './support/sql';
 import { cleanUp, startEndpoint, uniquePrefix, waitFor } from './support/test-endpoint';
 
 const PLACED = 'test.OrderPlaced';
@@ -17,7 +18,7 @@ const REFUND = 'test.RefundOrder';
  * - publish/subscribe: an event reaches every endpoint that handles its type (billing and audit);
  * - send: a command reaches only the endpoint it is sent to (billing), even if others are running.
  * `orders` runs in this process; billing (x2) and audit are child processes of
- * test/fixtures/process/endpoint-process.ts, recording each handled message with their pid in MySQL.
+ * test/fixtures/process/endpoint-process.ts, recording each handled message with their pid in the database.
  */
 describe('endpoints in separate processes', () => {
   const prefix = uniquePrefix('xproc');
@@ -126,21 +127,23 @@ describe('endpoints in separate processes', () => {
     // As after a relay crash between adding the jobs and marking the rows dispatched, once BullMQ has
     // trimmed the completed jobs: the sweeper (of any instance) dispatches the rows again.
     const copied: { message_id: string; message_type: string }[] = await dataSource.query(
-      `SELECT message_id, message_type FROM \`${prefix}outbox\`
-       WHERE message_type = ? ORDER BY id LIMIT 50`,
+      sql(`SELECT message_id, message_type FROM ${ident(`${prefix}outbox`)}
+       WHERE message_type = ? ORDER BY id LIMIT 50`),
       [PLACED],
     );
     copied.push(
       ...(await dataSource.query(
-        `SELECT message_id, message_type FROM \`${prefix}outbox\`
-         WHERE message_type = ? ORDER BY id LIMIT 10`,
+        sql(`SELECT message_id, message_type FROM ${ident(`${prefix}outbox`)}
+         WHERE message_type = ? ORDER BY id LIMIT 10`),
         [REFUND],
       )),
     );
     for (const queue of queues) await queue.clean(0, 10000, 'completed');
+    const copiedIds = copied.map((row) => row.message_id);
     await dataSource.query(
-      `UPDATE \`${prefix}outbox\` SET dispatched_at = NULL WHERE message_id IN (?)`,
-      [copied.map((row) => row.message_id)],
+      sql(`UPDATE ${ident(`${prefix}outbox`)} SET dispatched_at = NULL
+           WHERE message_id IN (${list(copiedIds)})`),
+      copiedIds,
     );
 
     // No new effect: the counts stay where they were.
@@ -174,7 +177,8 @@ describe('endpoints in separate processes', () => {
     // Stop billing#1 once it has some of these events: it finishes what it holds, then exits.
     await waitFor('billing#1 to handle some of the new events', async () => {
       const [{ n }]: { n: string }[] = await dataSource.query(
-        `SELECT COUNT(*) AS n FROM \`${prefix}handled_message\` WHERE orderId LIKE 'p-%' AND pid = ?`,
+        sql(`SELECT COUNT(*) AS n FROM ${ident(`${prefix}handled_message`)}
+             WHERE ${ident('orderId')} LIKE 'p-%' AND pid = ?`),
         [billing[0].pid],
       );
       return Number(n) > 0;
@@ -214,8 +218,8 @@ describe('endpoints in separate processes', () => {
 
   async function handledCounts(): Promise<Record<string, number>> {
     const rows: { endpoint: string; type: string; n: string }[] = await dataSource.query(
-      `SELECT endpoint, messageType AS type, COUNT(*) AS n FROM \`${prefix}handled_message\`
-       GROUP BY endpoint, messageType`,
+      `SELECT endpoint, ${ident('messageType')} AS type, COUNT(*) AS n
+       FROM ${ident(`${prefix}handled_message`)} GROUP BY endpoint, ${ident('messageType')}`,
     );
     return Object.fromEntries(
       rows.map((row) => [`${row.endpoint}/${short(row.type)}`, Number(row.n)]),
@@ -224,7 +228,7 @@ describe('endpoints in separate processes', () => {
 
   async function inboxCounts(): Promise<Record<string, number>> {
     const rows: { endpoint: string; type: string; n: string }[] = await dataSource.query(
-      `SELECT endpoint, message_type AS type, COUNT(*) AS n FROM \`${prefix}inbox\`
+      `SELECT endpoint, message_type AS type, COUNT(*) AS n FROM ${ident(`${prefix}inbox`)}
        GROUP BY endpoint, message_type ORDER BY endpoint, message_type`,
     );
     return Object.fromEntries(
@@ -247,7 +251,7 @@ describe('endpoints in separate processes', () => {
         return false;
       }
       const [{ pending }]: { pending: string }[] = await dataSource.query(
-        `SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE dispatched_at IS NULL`,
+        `SELECT COUNT(*) AS pending FROM ${ident(`${prefix}outbox`)} WHERE dispatched_at IS NULL`,
       );
       if (Number(pending) > 0) {
         waitingFor = `${pending} undispatched outbox row(s)`;

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { join } from 'path';
 import type { HarnessReport } from '../harness/harness.run';
+import { testDatabase } from './support/services';
 
 /**
  * The fault-injection harness (harness/main.ts) at CI size: a chain A → B → C over five processes,
  * 200 business processes, 40 s of every fault kind of the harness (kill -9, duplicates, Redis
- * outages, data loss and pauses, MySQL KILL, bad rows, garbage jobs, …), with a fixed seed. It exits 0 only if every
+ * outages, data loss and pauses, a killed database connection, bad rows, garbage jobs, …), with a fixed seed. It exits 0 only if every
  * invariant holds; its last line is the report as JSON. How long it takes depends on the machine's
  * load and is the bench's business, not this test's; if the test gives up, the harness and its
  * workers are killed, so that Jest can exit.
@@ -18,7 +19,10 @@ describe('fault-injection harness (CI size)', () => {
   });
 
   it('keeps every invariant through 40 s of faults', async () => {
-    harness = startHarness(['--seed', '20261127', '--duration', '40', '--processes', '200']);
+    harness = startHarness([
+      ...['--db', testDatabase],
+      ...['--seed', '20261127', '--duration', '40', '--processes', '200'],
+    ]);
     const { code, stdout, stderr } = await exitOf(harness);
     const line = stdout.split('\n').find((text) => text.startsWith('report '));
     if (!line) throw new Error(`no report (exit ${code}):\n${stdout}\n${stderr.slice(-4000)}`);

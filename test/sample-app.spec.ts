@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { join } from 'path';
 import { DataSource } from 'typeorm';
 import { db } from './support/services';
-import { cleanUp, uniquePrefix } from './support/test-endpoint';
+import { cleanUp, tablesLike, uniquePrefix } from './support/test-endpoint';
 
 describe('sample-app main job', () => {
   // Its own tables and Redis keys, from the environment, as a user's settings would be.
@@ -22,6 +22,8 @@ describe('sample-app main job', () => {
         timeout: 55_000,
         env: {
           ...process.env,
+          // The test database: the sample's settings read DB_* or PG_* by it.
+          DB_TYPE: db.type,
           SAMPLE_TABLE_PREFIX: prefix,
           SAMPLE_QUEUE_PREFIX: prefix.replace(/_+$/, ''),
         },
@@ -35,12 +37,9 @@ describe('sample-app main job', () => {
     expect(run.stdout).toMatch(/^ {2}submits: POST \/orders calls for the cart/m);
     expect(run.stdout).toContain('OK: all 10 orders completed exactly once at every step');
     expect(run.status).toBe(0);
-    const admin = await new DataSource({ type: 'mysql', ...db }).initialize();
+    const admin = await new DataSource({ ...db }).initialize();
     try {
-      const tables: unknown[] = await admin.query(
-        `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?`,
-        [`${prefix.replace(/_/g, '\\_')}orders\\_%`],
-      );
+      const tables = await tablesLike(admin, `${prefix}orders_`);
       expect(tables.length).toBeGreaterThan(0);
     } finally {
       await admin.destroy();

@@ -29,19 +29,11 @@ export class MessagingTablesChecker {
   }
 
   async ensure(): Promise<void> {
-    if (this.options.createTables) {
-      for (const sql of this.creating()) await this.dataSource.query(sql);
-      for (const { sql } of await this.missingColumns()) await this.dataSource.query(sql);
-      return;
-    }
     const tables = messagingTableNames(this.options.tablePrefix);
     const wanted = Object.values(tables);
-    const rows: { name: string }[] = await this.dataSource.query(
-      this.sql.existingTables(wanted.length),
-      wanted,
-    );
-    const found = new Set(rows.map((row) => row.name));
+    const found = await this.existingTables(wanted);
     const missing = wanted.filter((table) => !found.has(table));
+    if (this.options.createTables) return this.create(missing);
     // Tables of an earlier version: the statements that bring them up to date, not the migration.
     const upgrade = found.has(tables.outbox)
       ? missing.filter((table) => addedTableNames(tables).includes(table))
@@ -56,11 +48,33 @@ export class MessagingTablesChecker {
     this.logger.debug(`Tables ${wanted.join(', ')} found`);
   }
 
-  /** The statements that create these tables (all of them by default). */
-  private creating(tables?: string[]): string[] {
-    return this.sql.create
-      .filter(({ table }) => tables === undefined || tables.includes(table))
-      .flatMap(({ sql }) => sql);
+  /**
+   * Creates the missing tables, each with its indexes in one transaction where DDL is
+   * transactional (PostgreSQL), and adds missing columns. Tables that exist are left alone: DDL on
+   * them, even `CREATE INDEX IF NOT EXISTS`, can wait behind the open transactions of instances
+   * already running, and every statement on the table then queues behind it.
+   */
+  private async create(missing: string[]): Promise<void> {
+    for (const { table, sql } of this.sql.create) {
+      if (!missing.includes(table)) continue;
+      await this.dataSource.transaction(async (manager) => {
+        for (const statement of sql) await manager.query(statement);
+      });
+    }
+    for (const { sql } of await this.missingColumns()) await this.dataSource.query(sql);
+  }
+
+  private async existingTables(wanted: string[]): Promise<Set<string>> {
+    const rows: { name: string }[] = await this.dataSource.query(
+      this.sql.existingTables(wanted.length),
+      wanted,
+    );
+    return new Set(rows.map((row) => row.name));
+  }
+
+  /** The statements that create these tables. */
+  private creating(tables: string[]): string[] {
+    return this.sql.create.filter(({ table }) => tables.includes(table)).flatMap(({ sql }) => sql);
   }
 
   /** Columns added since the tables were first created, that these tables lack. */

@@ -10,6 +10,7 @@ import {
 } from '../../lib';
 import { deliver, envelopeOf, jobsIn, outboxRowsCausedBy } from '../support/jobs';
 import { closeAndCleanUp, startEndpointWithSink } from '../support/scenarios';
+import { ident, list, sql } from '../support/sql';
 import { uniquePrefix, waitFor } from '../support/test-endpoint';
 
 const SINK = 'batch-sink';
@@ -147,8 +148,10 @@ describe('batched transactions (batchSize > 1)', () => {
     Number(
       (
         await dataSource.query(
-          `SELECT COUNT(*) AS n FROM \`${prefix}inbox\` WHERE message_id IN (?)`,
-          [ids],
+          sql(
+            `SELECT COUNT(*) AS n FROM ${ident(`${prefix}inbox`)} WHERE message_id IN (${list(ids)})`,
+          ),
+          ids,
         )
       )[0].n,
     );

@@ -12,11 +12,12 @@ import {
 } from '../fixtures/dbkill-payments';
 import { deliver, envelopeOf, inboxCount, jobsIn, outboxRowsCausedBy } from '../support/jobs';
 import { closeAndCleanUp, startEndpointWithSink } from '../support/scenarios';
+import { CONNECTION_ID, COUNT_CONNECTION, freshActivity, killConnection } from '../support/sql';
 import { sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
  * The database connection of a handler's transaction is killed mid-transaction (server restart,
- * failover, a DBA's KILL): the attempt fails and rolls back, BullMQ retries it, and the message
+ * failover, a DBA's KILL or pg_terminate_backend): the attempt fails and rolls back, BullMQ retries it, and the message
  * ends with exactly one effect and one follow-up. The pool recovers.
  */
 describe('DB connection killed mid-transaction', () => {
@@ -62,10 +63,10 @@ describe('DB connection killed mid-transaction', () => {
     let killed: number | undefined;
     dbKillBehaviour.afterInsert = async (context) => {
       if (context.messageId !== envelope.id || killed !== undefined) return;
-      const [row] = await context.manager.query('SELECT CONNECTION_ID() AS id');
+      const [row] = await context.manager.query(`SELECT ${CONNECTION_ID} AS id`);
       killed = Number(row.id);
       // From another connection of the pool, as a DBA or a failover would.
-      await dataSource.query(`KILL ${killed}`);
+      await dataSource.query(killConnection(killed));
     };
     await deliver(queue, envelope);
     await waitFor('the message to complete after a retry', completed(envelope.id));
@@ -79,10 +80,8 @@ describe('DB connection killed mid-transaction', () => {
     expect(callsFor(envelope.id)).toBe(2);
     await expectExactlyOneEffect(envelope.id);
     // The killed connection is gone for good, not handed out again by the pool.
-    const [alive] = await dataSource.query(
-      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE id = ?',
-      [killed],
-    );
+    await freshActivity(dataSource);
+    const [alive] = await dataSource.query(COUNT_CONNECTION, [killed]);
     expect(Number(alive.n)).toBe(0);
   });
 

@@ -8,6 +8,8 @@ import {
   startEndpointWithSink,
   type EndpointWithSink,
 } from '../support/scenarios';
+import { onPostgres } from '../support/services';
+import { freshActivity, ident } from '../support/sql';
 import { uniquePrefix, waitFor, type TestEndpointOptions } from '../support/test-endpoint';
 
 const SINK = 'deadlock-sink';
@@ -191,7 +193,8 @@ describe('a handler that swallows a deadlock, in a batch', () => {
   afterAll(() => closeAndCleanUp(prefix, [bank?.queue, bank?.sink], [bank?.app]));
 
   it("stops the batch: its mates don't run outside the transaction and take effect once", async () => {
-    // Another client holds bob, with enough changes that InnoDB picks the batch as the victim.
+    // Another client holds bob, with enough changes that InnoDB picks the batch as the victim
+    // (PostgreSQL's victim is the first to wait, the batch too).
     const { dataSource } = bank;
     const other = dataSource.createQueryRunner();
     await other.startTransaction();
@@ -209,9 +212,15 @@ describe('a handler that swallows a deadlock, in a batch', () => {
       blocker.gate.resolve();
       // The careless message now holds alice and waits for bob: asking for alice closes the cycle.
       await waitFor('the batch to wait for bob', async () => {
+        // (PostgreSQL shows the statement with its placeholders: the one waiting on a lock is it.)
+        const table = ident(`${prefix}deadlock_account`);
+        await freshActivity(dataSource);
         const waiting: unknown[] = await dataSource.query(
-          `SELECT id FROM information_schema.PROCESSLIST
-           WHERE info LIKE 'UPDATE %deadlock_account%' AND info LIKE '%bob%'`,
+          onPostgres
+            ? `SELECT pid FROM pg_stat_activity
+               WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE ${table}%'`
+            : `SELECT id FROM information_schema.PROCESSLIST
+               WHERE info LIKE 'UPDATE ${table}%' AND info LIKE '%bob%'`,
         );
         return waiting.length > 0;
       });

@@ -13,6 +13,7 @@ import {
 import { PaymentEntity } from '../fixtures/entities';
 import { PlacedOrder } from '../fixtures/order-input';
 import { QueueInspector, inboxRows, outboxRow, outboxRows } from '../support/inspect';
+import { DUPLICATE_KEY } from '../support/sql';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
@@ -168,6 +169,6 @@ describe('G1 no ghost messages', () => {
     const messageId = await place('d-1', { mode: 'duplicate-key' });
     await waitUntilBillingIsDone(messageId);
     await expectNothingFromBilling(messageId, 'd-1');
-    await expectDeadLetter(messageId, /Duplicate entry/);
+    await expectDeadLetter(messageId, DUPLICATE_KEY);
   });
 });

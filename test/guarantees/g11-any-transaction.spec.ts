@@ -15,6 +15,7 @@ import {
 } from '../fixtures/g11-any-transaction.fixtures';
 import { QueueInspector, outboxRows } from '../support/inspect';
 import { closeAndCleanUp } from '../support/scenarios';
+import { CONNECTION_ID, ident, sql } from '../support/sql';
 import { transactionalClsModule } from '../support/transactional-cls';
 import { startEndpoint, uniquePrefix } from '../support/test-endpoint';
 
@@ -46,7 +47,7 @@ describe('G11 any transaction: @Outbox() and the application transactions', () =
   const ordersWithId = async (id: string): Promise<number> => {
     const rows: { n: string }[] = await app
       .get(DataSource)
-      .query(`SELECT COUNT(*) AS n FROM \`${prefix}g11_order\` WHERE id = ?`, [id]);
+      .query(sql(`SELECT COUNT(*) AS n FROM ${ident(`${prefix}g11_order`)} WHERE id = ?`), [id]);
     return Number(rows[0].n);
   };
   const sent = async (orderId: string) =>
@@ -139,7 +140,7 @@ describe('G11 any transaction: @Outbox() and the application transactions', () =
       [a, b].map((id) =>
         dataSource.transaction(async (manager) => {
           await manager.insert(G11Order, { id, via: 'side-by-side' });
-          const [row] = await manager.query('SELECT CONNECTION_ID() AS id');
+          const [row] = await manager.query(`SELECT ${CONNECTION_ID} AS id`);
           return Number(row.id);
         }),
       ),
@@ -177,7 +178,7 @@ describe('G11 any transaction: @Outbox() and the application transactions', () =
       await queryRunner.startTransaction();
       try {
         await dataSource.getRepository(G11Order).insert({ id, via: 'side-by-side' });
-        const [row] = await dataSource.query('SELECT CONNECTION_ID() AS id');
+        const [row] = await dataSource.query(`SELECT ${CONNECTION_ID} AS id`);
         await queryRunner.commitTransaction();
         return Number(row.id);
       } finally {

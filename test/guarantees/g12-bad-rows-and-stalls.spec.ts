@@ -6,6 +6,7 @@ import { MessagingMetrics } from '../../lib';
 import { G2, G2_ENTITIES, G2BillingHandler, G2OrderService } from '../fixtures/g2-lost.fixtures';
 import { outboxRow, outboxRows } from '../support/inspect';
 import { RedisServerProcess, freePort } from '../support/redis-server';
+import { ago, ident, sql } from '../support/sql';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
@@ -69,9 +70,9 @@ describe('G12 bad outbox rows and a stalled Redis', () => {
       sentAt: new Date().toISOString(),
     });
     await orders.get(DataSource).query(
-      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
-         origin_endpoint, causation_id, correlation_id, created_at)
-       VALUES (?, 'g2.ChargeOrder', ?, ?, ?, ?, NULL, ?, NOW(3) - INTERVAL 1 SECOND)`,
+      sql(`INSERT INTO ${ident(`${prefix}outbox`)} (message_id, message_type, destination, payload,
+         headers, origin_endpoint, causation_id, correlation_id, created_at)
+       VALUES (?, 'g2.ChargeOrder', ?, ?, ?, ?, NULL, ?, ${ago(1, 'SECOND')})`),
       [
         row.id,
         row.destination,

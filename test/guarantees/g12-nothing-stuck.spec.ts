@@ -9,6 +9,8 @@ import { SlowVisit, SlowVisitHandler, type FirstAttempt } from '../fixtures/g12-
 import { CpuLoad } from '../support/cpu-load';
 import { deliver, envelopeOf, openQueue } from '../support/jobs';
 import { closeAndCleanUp } from '../support/scenarios';
+import { onPostgres } from '../support/services';
+import { freshActivity, ident, sql } from '../support/sql';
 import { startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 import { transactionalClsModule } from '../support/transactional-cls';
 
@@ -73,13 +75,18 @@ describe('G12 nothing stuck', () => {
 
     it('kills the connection of an attempt stuck in a lock wait, so its locks go at once', async () => {
       const visitId = randomUUID();
-      const table = `\`${prefix}g11_visit\``;
+      const table = ident(`${prefix}g11_visit`);
       const dataSource = app.get(DataSource);
-      await dataSource.query(`INSERT INTO ${table} (visitId, via) VALUES (?, 'seed')`, [visitId]);
+      await dataSource.query(
+        sql(`INSERT INTO ${table} (${ident('visitId')}, via) VALUES (?, 'seed')`),
+        [visitId],
+      );
       const holder = dataSource.createQueryRunner();
       await holder.startTransaction();
       try {
-        await holder.query(`SELECT * FROM ${table} WHERE visitId = ? FOR UPDATE`, [visitId]);
+        await holder.query(sql(`SELECT * FROM ${table} WHERE ${ident('visitId')} = ? FOR UPDATE`), [
+          visitId,
+        ]);
         const envelope = envelopeOf(new SlowVisit(visitId, 'waits-for-a-lock'));
         await deliver(queue, envelope, { attempts: 3 });
         const waiters = app.get(SlowVisitHandler).lockWaiters;
@@ -88,12 +95,16 @@ describe('G12 nothing stuck', () => {
           async () => (await queue.getJob(envelope.id))?.attemptsMade === 1,
           30000,
         );
-        // The lock is still held: only a KILL ends the waiting statement now, not a closed socket.
+        // The lock is still held: only a KILL (pg_terminate_backend) ends the waiting statement
+        // now, not a closed socket.
         await waitFor(
           'the waiting thread gone',
           async () => {
+            await freshActivity(holder);
             const rows = await holder.query(
-              'SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?',
+              onPostgres
+                ? 'SELECT pid FROM pg_stat_activity WHERE pid = $1'
+                : 'SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?',
               [waiters[0]],
             );
             return rows.length === 0;

@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import { G2_ENTITIES } from '../fixtures/g2-lost.fixtures';
 import { G12_SINK, G12KeyedOrders } from '../fixtures/g12-locks.fixtures';
+import { ago, ident, sql } from '../support/sql';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
@@ -37,7 +38,9 @@ describe('G12 the sweeper never makes callers deadlock victims', () => {
   async function pendingRows(): Promise<number> {
     const [{ pending }] = await orders
       .get(DataSource)
-      .query(`SELECT COUNT(*) AS pending FROM \`${prefix}outbox\` WHERE dispatched_at IS NULL`);
+      .query(
+        `SELECT COUNT(*) AS pending FROM ${ident(`${prefix}outbox`)} WHERE dispatched_at IS NULL`,
+      );
     return Number(pending);
   }
 
@@ -53,10 +56,11 @@ describe('G12 the sweeper never makes callers deadlock victims', () => {
         sentAt: '',
       }),
     ]);
+    const row = `(?, 'g2.ChargeOrder', ?, '{}', ?, 'x', 'c', ${ago(2, 'SECOND')})`;
     await orders.get(DataSource).query(
-      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
-         origin_endpoint, correlation_id, created_at)
-       VALUES ${values.map(() => "(?, 'g2.ChargeOrder', ?, '{}', ?, 'x', 'c', NOW(3) - INTERVAL 2 SECOND)").join(', ')}`,
+      sql(`INSERT INTO ${ident(`${prefix}outbox`)} (message_id, message_type, destination, payload,
+         headers, origin_endpoint, correlation_id, created_at)
+       VALUES ${values.map(() => row).join(', ')}`),
       values.flat(),
     );
   }

@@ -10,6 +10,7 @@ import { G2_ENTITIES, G2BillingHandler } from '../fixtures/g2-lost.fixtures';
 import { outboxRow, QueueInspector } from '../support/inspect';
 import { RedisServerProcess, freePort } from '../support/redis-server';
 import { db } from '../support/services';
+import { ident } from '../support/sql';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
@@ -145,7 +146,10 @@ describe('G2 Redis data loss', () => {
       [
         ...['-r', 'ts-node/register/transpile-only', join(__dirname, '../../lib/cli/main.ts')],
         ...['redispatch', '--since', since.toISOString(), '--table-prefix', prefix],
-        ...['--url', `mysql://${db.username}:${db.password}@${db.host}:${db.port}/${db.database}`],
+        ...[
+          '--url',
+          `${db.type}://${db.username}:${db.password}@${db.host}:${db.port}/${db.database}`,
+        ],
       ],
       { cwd: join(__dirname, '../..') },
     );
@@ -186,7 +190,7 @@ describe('G2 Redis data loss', () => {
     // The README's remedy for an endpoint gone for good.
     await orders
       .get(DataSource)
-      .query(`DELETE FROM \`${prefix}subscriptions\` WHERE endpoint = 'g2d-gone'`);
+      .query(`DELETE FROM ${ident(`${prefix}subscriptions`)} WHERE endpoint = 'g2d-gone'`);
     await waitFor(
       'the row to be marked',
       async () => (await dispatchedAt(messageId)) !== null,

@@ -24,6 +24,7 @@ import {
   outboxRowsCausedBy,
   redisOf,
 } from '../support/jobs';
+import { CONNECTION_ID, killConnection } from '../support/sql';
 import { cleanUp, sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /**
@@ -135,7 +136,7 @@ describe('G5 ack last, and lock expiry', () => {
     let hookReached = false;
     g5Behaviour.inTransaction = async (context) => {
       if (context.messageId !== envelope.id || connectionId !== undefined) return;
-      const [row] = await context.manager.query('SELECT CONNECTION_ID() AS id');
+      const [row] = await context.manager.query(`SELECT ${CONNECTION_ID} AS id`);
       connectionId = Number(row.id);
     };
     // The last moment before COMMIT: shipment, inbox record and outbox rows are written.
@@ -154,7 +155,7 @@ describe('G5 ack last, and lock expiry', () => {
     // The process dies: its worker stops, its connection drops (the server rolls back), its
     // pipeline never goes on.
     await first.get(EndpointWorker).kill();
-    await dataSource().query(`KILL ${connectionId}`);
+    await dataSource().query(killConnection(connectionId!));
     gate.reject(new Error('the process died'));
     await startInstance(endpoint);
     await waitFor('the stalled job to be redelivered and completed', completed(queue, envelope.id));

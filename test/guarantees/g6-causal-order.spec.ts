@@ -35,7 +35,7 @@ describe('G6 causal order', () => {
       prefix,
       entities: [G6Order],
       providers: [G6AuditHandler],
-      imports: [TypeOrmModule.forRoot({ name: G6_OBSERVER, type: 'mysql', ...db })],
+      imports: [TypeOrmModule.forRoot({ name: G6_OBSERVER, ...db })],
     });
     orders = await startEndpoint({
       endpoint: 'g6-orders',

@@ -11,6 +11,7 @@ import { ProducerConnection } from '../../lib/transport/producer-connection';
 import { ADMIN_TOKEN, AdminProbe, BearerTokenGuard, PingSender } from '../fixtures/admin.fixtures';
 import { startAdminEndpoint } from '../support/admin-endpoint';
 import { redis } from '../support/services';
+import { NOW, ago, ident, sql } from '../support/sql';
 import { cleanUp, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 const prefix = uniquePrefix('admin');
@@ -63,9 +64,9 @@ describe('admin controller', () => {
   const insertPending = async (destination: string, minutesAgo: number): Promise<string> => {
     const messageId = randomUUID();
     await app.get(DataSource).query(
-      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
-         origin_endpoint, causation_id, correlation_id, created_at)
-       VALUES (?, 'admin.Manual', ?, '{"n":1}', ?, 'admin', NULL, ?, NOW(3) - INTERVAL ? MINUTE)`,
+      sql(`INSERT INTO ${ident(`${prefix}outbox`)} (message_id, message_type, destination, payload,
+         headers, origin_endpoint, causation_id, correlation_id, created_at)
+       VALUES (?, 'admin.Manual', ?, '{"n":1}', ?, 'admin', NULL, ?, ${ago('?', 'MINUTE')})`),
       [
         messageId,
         destination,
@@ -397,14 +398,16 @@ describe('admin controller', () => {
     const envelope = JSON.stringify({ id: 'dl-large', type: 'admin.Flaky', payload, headers: {} });
     const db = app.get(DataSource);
     await db.query(
-      `INSERT INTO \`${prefix}dead_letters\` (endpoint, message_id, message_type, envelope,
-         envelope_bytes, headers, error, attempts) VALUES ('admin', 'dl-large', 'admin.Flaky', ?, ?, '{}', ?, 1)`,
+      sql(`INSERT INTO ${ident(`${prefix}dead_letters`)} (endpoint, message_id, message_type, envelope,
+         envelope_bytes, headers, error, attempts)
+       VALUES ('admin', 'dl-large', 'admin.Flaky', ?, ?, '{}', ?, 1)`),
       [envelope, Buffer.byteLength(envelope), `first line\n${'z'.repeat(3000)}`],
     );
     const messageId = randomUUID();
     await db.query(
-      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
-         origin_endpoint, correlation_id, dispatched_at) VALUES (?, 'admin.Large', 'elsewhere', ?, '{}', 'admin', ?, NOW(3))`,
+      sql(`INSERT INTO ${ident(`${prefix}outbox`)} (message_id, message_type, destination, payload,
+         headers, origin_endpoint, correlation_id, dispatched_at)
+       VALUES (?, 'admin.Large', 'elsewhere', ?, '{}', 'admin', ?, ${NOW})`),
       [messageId, payload, messageId],
     );
     try {
@@ -434,13 +437,13 @@ describe('admin controller', () => {
       expect(Buffer.byteLength(row.json.preview)).toBeLessThanOrEqual(65536);
       expect(row.text.length).toBeLessThan(80 * 1024);
     } finally {
-      await db.query(`DELETE FROM \`${prefix}dead_letters\` WHERE message_id = 'dl-large'`);
+      await db.query(`DELETE FROM ${ident(`${prefix}dead_letters`)} WHERE message_id = 'dl-large'`);
     }
   });
 
   it('answers 503 with a stable code and no internal text while Redis is unreachable', async () => {
     await app.get(DataSource).query(
-      `INSERT INTO \`${prefix}dead_letters\` (endpoint, message_id, message_type, envelope,
+      `INSERT INTO ${ident(`${prefix}dead_letters`)} (endpoint, message_id, message_type, envelope,
          envelope_bytes, error, attempts) VALUES ('admin', 'dl-redis-down', 'admin.Flaky', '{}', 2, 'x', 1)`,
     );
     const connection = app.get(ProducerConnection);

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, AdminProbe, PingSender } from '../fixtures/admin.fixtures';
 import { startAdminEndpoint } from '../support/admin-endpoint';
 import { launchChromium } from '../support/chromium';
+import { ident, sql } from '../support/sql';
 import { cleanUp, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /** Loads the dashboard in headless Chromium: counts, filter, retry a dead letter, conversation. */
@@ -107,8 +108,8 @@ describe('dashboard in a browser', () => {
   it('shows markup in message types, ids and errors as text: nothing of it runs (XSS)', async () => {
     const markup = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
     await app.get(DataSource).query(
-      `INSERT INTO \`${prefix}dead_letters\` (endpoint, message_id, message_type, envelope,
-         envelope_bytes, error, attempts) VALUES ('admin', ?, ?, '{}', 2, ?, 1)`,
+      sql(`INSERT INTO ${ident(`${prefix}dead_letters`)} (endpoint, message_id, message_type,
+         envelope, envelope_bytes, error, attempts) VALUES ('admin', ?, ?, '{}', 2, ?, 1)`),
       [`id-${markup}`.slice(0, 191), markup, `failed: ${markup}`],
     );
     try {
@@ -121,7 +122,7 @@ describe('dashboard in a browser', () => {
       expect(await page.locator('#dead-letters img').count()).toBe(0);
       expect(await page.evaluate('window.__xss')).toBeUndefined();
     } finally {
-      await app.get(DataSource).query(`DELETE FROM \`${prefix}dead_letters\``);
+      await app.get(DataSource).query(`DELETE FROM ${ident(`${prefix}dead_letters`)}`);
     }
   });
 });

@@ -8,6 +8,7 @@ import type { ResolvedMessagingOptions } from '../../lib/interfaces/consistent-m
 import { InFlightMessages } from '../../lib/metrics/in-flight-messages';
 import { OutboxStore } from '../../lib/outbox/outbox.store';
 import { ProducerConnection } from '../../lib/transport/producer-connection';
+import { ago, ident, sql } from '../support/sql';
 import { cleanUp, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /** A health route as the README shows it. */
@@ -99,9 +100,9 @@ describe('messaging health indicator', () => {
   it('is down, with the lag, when the oldest pending message is older than the threshold', async () => {
     const messageId = randomUUID();
     await app.get(DataSource).query(
-      `INSERT INTO \`${prefix}outbox\` (message_id, message_type, destination, payload, headers,
-         origin_endpoint, correlation_id, created_at)
-       VALUES (?, 'Late', 'elsewhere', '{}', '{}', 'health', ?, NOW(3) - INTERVAL 2 MINUTE)`,
+      sql(`INSERT INTO ${ident(`${prefix}outbox`)} (message_id, message_type, destination, payload,
+         headers, origin_endpoint, correlation_id, created_at)
+       VALUES (?, 'Late', 'elsewhere', '{}', '{}', 'health', ?, ${ago(2, 'MINUTE')})`),
       [messageId, messageId],
     );
     try {
@@ -115,7 +116,7 @@ describe('messaging health indicator', () => {
     } finally {
       await app
         .get(DataSource)
-        .query(`DELETE FROM \`${prefix}outbox\` WHERE message_id = ?`, [messageId]);
+        .query(sql(`DELETE FROM ${ident(`${prefix}outbox`)} WHERE message_id = ?`), [messageId]);
     }
   });
 

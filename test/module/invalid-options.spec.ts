@@ -79,12 +79,12 @@ describe('module options at startup', () => {
 
 describe('one DataSource for two endpoints', () => {
   it('fails the second at startup with DataSourceInUseError', async () => {
-    const shared = new DataSource({ type: 'mysql', ...db });
+    const shared = new DataSource({ ...db });
     const start = (endpoint: string) =>
       Test.createTestingModule({
         imports: [
           TypeOrmModule.forRootAsync({
-            useFactory: () => ({ type: 'mysql', ...db }),
+            useFactory: () => ({ ...db }),
             dataSourceFactory: async () => (shared.isInitialized ? shared : shared.initialize()),
           }),
           ConsistentMessagingModule.forRoot({

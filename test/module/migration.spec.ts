@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { DataSource } from 'typeorm';
 import { createMessagingMigration, messagingTableNames } from '../../lib';
-import { db } from '../support/services';
+import { db, onPostgres } from '../support/services';
+import { CURRENT_SCHEMA, ident, list, sql } from '../support/sql';
 import { cleanUp, uniquePrefix } from '../support/test-endpoint';
 
 const ROOT = resolve(__dirname, '../..');
@@ -18,7 +19,7 @@ describe('createMessagingMigration', () => {
   let admin: DataSource;
 
   beforeAll(async () => {
-    admin = new DataSource({ type: 'mysql', ...db });
+    admin = new DataSource({ ...db });
     await admin.initialize();
   });
 
@@ -28,10 +29,11 @@ describe('createMessagingMigration', () => {
   });
 
   async function tablesOf(prefix: string): Promise<string[]> {
+    const names = Object.values(messagingTableNames(prefix));
     const rows: { name: string }[] = await admin.query(
-      `SELECT TABLE_NAME AS name FROM information_schema.TABLES
-       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`,
-      [Object.values(messagingTableNames(prefix))],
+      sql(`SELECT TABLE_NAME AS name FROM information_schema.TABLES
+           WHERE TABLE_SCHEMA = ${CURRENT_SCHEMA} AND TABLE_NAME IN (${list(names)})`),
+      names,
     );
     return rows.map((row) => row.name).sort();
   }
@@ -40,7 +42,6 @@ describe('createMessagingMigration', () => {
 
   async function runMigrations(prefix: string, migrationsTableName: string): Promise<void> {
     const dataSource = new DataSource({
-      type: 'mysql',
       ...db,
       migrations: [createMessagingMigration(prefix)],
       migrationsTableName,
@@ -57,7 +58,9 @@ describe('createMessagingMigration', () => {
       await runMigrations(prefix, migrationsTable);
       expect(await tablesOf(prefix)).toEqual(allTables(prefix));
       await runMigrations(prefix, migrationsTable);
-      const runs: { name: string }[] = await admin.query(`SELECT name FROM \`${migrationsTable}\``);
+      const runs: { name: string }[] = await admin.query(
+        `SELECT name FROM ${ident(migrationsTable)}`,
+      );
       expect(runs).toHaveLength(1);
       expect(runs[0].name).toMatch(
         new RegExp(`^CreateConsistentMessagingTables_${prefix}_\\d{13}$`),
@@ -70,17 +73,18 @@ describe('createMessagingMigration', () => {
     const { subscriptions, deadLetters, outbox } = messagingTableNames(prefix);
     const migrationsTable = `${prefix}migrations`;
     await runMigrations(prefix, migrationsTable);
-    // As the first version left them: no subscriptions or dead letters, no dispatch_error.
-    await admin.query(`DROP TABLE \`${subscriptions}\`, \`${deadLetters}\``);
-    await admin.query(`ALTER TABLE \`${outbox}\` DROP COLUMN dispatch_error`);
+    // As the first version left them: no subscriptions or dead letters, no dispatch_error (MySQL
+    // only: the first PostgreSQL tables already had the column, and nothing adds it there).
+    await admin.query(`DROP TABLE ${ident(subscriptions)}, ${ident(deadLetters)}`);
+    if (!onPostgres) await admin.query(`ALTER TABLE ${ident(outbox)} DROP COLUMN dispatch_error`);
     await admin.query(
-      `UPDATE \`${migrationsTable}\` SET name = 'CreateConsistentMessagingTables1764201600000_${prefix}'`,
+      `UPDATE ${ident(migrationsTable)} SET name = 'CreateConsistentMessagingTables1764201600000_${prefix}'`,
     );
     await runMigrations(prefix, migrationsTable);
     expect(await tablesOf(prefix)).toEqual(allTables(prefix));
     const columns: unknown[] = await admin.query(
-      `SELECT 1 FROM information_schema.COLUMNS
-       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'dispatch_error'`,
+      sql(`SELECT 1 FROM information_schema.COLUMNS
+           WHERE TABLE_SCHEMA = ${CURRENT_SCHEMA} AND TABLE_NAME = ? AND COLUMN_NAME = 'dispatch_error'`),
       [outbox],
     );
     expect(columns).toHaveLength(1);
@@ -99,7 +103,7 @@ describe('createMessagingMigration', () => {
         [
           `import { DataSource } from 'typeorm';`,
           `import { createMessagingMigration } from ${JSON.stringify(join(ROOT, 'lib'))};`,
-          `export default new DataSource(${JSON.stringify({ type: 'mysql', ...db }).replace(
+          `export default new DataSource(${JSON.stringify(db).replace(
             /}$/,
             '',
           )}, migrations: [createMessagingMigration(${JSON.stringify(prefix)})], migrationsTableName: ${JSON.stringify(`${prefix}migrations`)} });`,

@@ -10,6 +10,7 @@ import {
   CustomerEntity,
 } from '../fixtures/boundary.fixtures';
 import { closeAndCleanUp, startWebWithDownstream } from '../support/scenarios';
+import { ident } from '../support/sql';
 import { sleep, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 describe('@Outbox() at the sync-async boundary', () => {
@@ -32,7 +33,9 @@ describe('@Outbox() at the sync-async boundary', () => {
 
   const received = () => downstream.get(BoundaryProbe).received;
   const outboxCount = async (): Promise<number> => {
-    const [row] = await web.get(DataSource).query(`SELECT COUNT(*) AS n FROM \`${prefix}outbox\``);
+    const [row] = await web
+      .get(DataSource)
+      .query(`SELECT COUNT(*) AS n FROM ${ident(`${prefix}outbox`)}`);
     return Number(row.n);
   };
 

@@ -4,7 +4,9 @@ import { tmpdir } from 'os';
 import { basename, join, relative, resolve } from 'path';
 import { DataSource } from 'typeorm';
 import { messagingTableNames } from '../../lib';
+import { describeOnMariaDb } from '../support/databases';
 import { db, redis } from '../support/services';
+import { ident } from '../support/sql';
 import { cleanUp, uniquePrefix } from '../support/test-endpoint';
 
 /**
@@ -149,7 +151,8 @@ function tscErrors(output: string): string[] {
   return output.split('\n').filter((line) => /error TS\d+/.test(line));
 }
 
-describe('the packed package in a separate Nest 11 app', () => {
+// The consumer app is a MySQL application (mysql2, type 'mysql'): with TEST_DB=postgres it is skipped.
+describeOnMariaDb('the packed package in a separate Nest 11 app', () => {
   const prefix = uniquePrefix('pkg');
   const queuePrefix = prefix.replace(/_+$/, '');
   let workDir: string;
@@ -347,16 +350,18 @@ describe('the packed package in a separate Nest 11 app', () => {
 
     // The tables were created under the given prefix; the message went out and came in once.
     const { outbox, inbox } = messagingTableNames(prefix);
-    const dataSource = new DataSource({ type: 'mysql', ...db });
+    const dataSource = new DataSource({ ...db });
     await dataSource.initialize();
     try {
       const sent: { message_id: string; dispatched: number }[] = await dataSource.query(
-        `SELECT message_id, dispatched_at IS NOT NULL AS dispatched FROM \`${outbox}\``,
+        `SELECT message_id, dispatched_at IS NOT NULL AS dispatched FROM ${ident(outbox)}`,
       );
       const received: { endpoint: string; message_id: string }[] = await dataSource.query(
-        `SELECT endpoint, message_id FROM \`${inbox}\``,
+        `SELECT endpoint, message_id FROM ${ident(inbox)}`,
       );
-      const orders: { id: string }[] = await dataSource.query(`SELECT id FROM \`${prefix}order\``);
+      const orders: { id: string }[] = await dataSource.query(
+        `SELECT id FROM ${ident(`${prefix}order`)}`,
+      );
       expect(sent.map((row) => ({ ...row, dispatched: Number(row.dispatched) }))).toEqual([
         { message_id: result.messageId, dispatched: 1 },
       ]);

@@ -12,7 +12,7 @@ export async function startAdminEndpoint(
 ): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TypeOrmModule.forRoot({ type: 'mysql', ...db, entityPrefix: prefix }),
+      TypeOrmModule.forRoot({ ...db, entityPrefix: prefix }),
       ConsistentMessagingModule.forRoot({
         endpoint: 'admin',
         redis,

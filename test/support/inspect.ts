@@ -6,8 +6,9 @@ import { type MessageEnvelope, OutboxSweeper } from '../../lib';
 import { bullConnection } from '../../lib/transport/bull-connection';
 import { queuePrefixOf } from './jobs';
 import { redis as defaultRedis } from './services';
+import { ident, sql } from './sql';
 
-/** A raw row of the outbox table, as MySQL returns it. */
+/** A raw row of the outbox table, as the driver returns it (BIGINT ids as strings). */
 export interface OutboxRow {
   id: string;
   message_id: string;
@@ -53,7 +54,7 @@ export async function outboxRows(
     ? `WHERE ${given.map(([, column]) => `${column} = ?`).join(' AND ')}`
     : '';
   return app.get(DataSource).query(
-    `SELECT * FROM \`${prefix}outbox\` ${where} ORDER BY id`,
+    sql(`SELECT * FROM ${ident(`${prefix}outbox`)} ${where} ORDER BY id`),
     given.map(([key]) => filter[key]),
   );
 }
@@ -78,10 +79,12 @@ export async function inboxRows(
   const byEndpoint = endpoint === undefined ? '' : ' AND endpoint = ?';
   return app
     .get(DataSource)
-    .query(`SELECT * FROM \`${prefix}inbox\` WHERE message_id = ?${byEndpoint} ORDER BY endpoint`, [
-      messageId,
-      ...(endpoint === undefined ? [] : [endpoint]),
-    ]);
+    .query(
+      sql(
+        `SELECT * FROM ${ident(`${prefix}inbox`)} WHERE message_id = ?${byEndpoint} ORDER BY endpoint`,
+      ),
+      [messageId, ...(endpoint === undefined ? [] : [endpoint])],
+    );
 }
 
 /**

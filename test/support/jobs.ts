@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { type MessageEnvelope, messageTypeOf, type MessageClass } from '../../lib';
 import type { OutboxRow as FullOutboxRow } from './inspect';
-import { redis } from './services';
+import { onPostgres, redis } from './services';
+import { freshActivity, ident, sql } from './sql';
 
 /** The BullMQ key prefix test-endpoint.ts gives a test file's endpoints. */
 export function queuePrefixOf(prefix: string): string {
@@ -146,8 +147,8 @@ export async function outboxRowsCausedBy(
   causationId: string,
 ): Promise<OutboxRow[]> {
   return dataSource.query(
-    `SELECT message_id, message_type, destination, payload, causation_id, dispatched_at
-     FROM \`${prefix}outbox\` WHERE causation_id = ? ORDER BY id`,
+    sql(`SELECT message_id, message_type, destination, payload, causation_id, dispatched_at
+     FROM ${ident(`${prefix}outbox`)} WHERE causation_id = ? ORDER BY id`),
     [causationId],
   );
 }
@@ -160,7 +161,9 @@ export async function inboxCount(
   messageId: string,
 ): Promise<number> {
   const [row] = await dataSource.query(
-    `SELECT COUNT(*) AS n FROM \`${prefix}inbox\` WHERE endpoint = ? AND message_id = ?`,
+    sql(
+      `SELECT COUNT(*) AS n FROM ${ident(`${prefix}inbox`)} WHERE endpoint = ? AND message_id = ?`,
+    ),
     [endpoint, messageId],
   );
   return Number(row.n);
@@ -175,10 +178,15 @@ export async function insertsWaitingOn(
   table: string,
   minMs = 50,
 ): Promise<number> {
+  await freshActivity(dataSource);
   const [row] = await dataSource.query(
-    `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
-     WHERE command = 'Query' AND info LIKE ? AND time_ms > ?`,
-    [`INSERT INTO \`${table}\`%`, minMs],
+    onPostgres
+      ? `SELECT COUNT(*) AS n FROM pg_stat_activity
+         WHERE state = 'active' AND query LIKE $1
+           AND clock_timestamp() - query_start > $2::float8 * INTERVAL '1 millisecond'`
+      : `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+         WHERE command = 'Query' AND info LIKE ? AND time_ms > ?`,
+    [`INSERT INTO ${ident(table)}%`, minMs],
   );
   return Number(row.n);
 }

@@ -14,7 +14,8 @@ import Redis from 'ioredis';
 import { DataSource, type EntitySchema } from 'typeorm';
 import { ConsistentMessagingModule, type ConsistentMessagingModuleOptions } from '../../lib';
 import { useInMemoryTransport } from '../../lib/testing';
-import { db, redis } from './services';
+import { db, onPostgres, redis } from './services';
+import { ident } from './sql';
 
 export interface TestEndpointOptions {
   endpoint: string;
@@ -36,12 +37,11 @@ export function uniquePrefix(name: string): string {
   return `t${randomBytes(3).toString('hex')}_${name}_`;
 }
 
-/** Starts a Nest application for one endpoint against the real MySQL and Redis. */
+/** Starts a Nest application for one endpoint against the real database (MariaDB or PostgreSQL) and Redis. */
 export async function startEndpoint(options: TestEndpointOptions): Promise<INestApplication> {
   const builder = Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({
-        type: 'mysql',
         ...db,
         entities: options.entities ?? [],
         entityPrefix: options.prefix,
@@ -75,16 +75,34 @@ function quietLogger(): LogLevel[] {
   return process.env.TEST_LOGS ? ['log', 'warn', 'error', 'debug'] : ['error'];
 }
 
+/** The names of the test database's tables that start with `prefix` (taken literally). */
+export async function tablesLike(dataSource: DataSource, prefix: string): Promise<string[]> {
+  const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows: { name: string }[] = await dataSource.query(
+    onPostgres
+      ? `SELECT table_name AS name FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_name LIKE $1`
+      : `SELECT TABLE_NAME AS name FROM information_schema.TABLES
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?`,
+    [pattern],
+  );
+  return rows.map(({ name }) => name);
+}
+
 /** Drops the prefix's tables and deletes its Redis keys. */
 export async function cleanUp(prefix: string): Promise<void> {
-  const dataSource = new DataSource({ type: 'mysql', ...db });
+  const dataSource = new DataSource({ ...db });
   await dataSource.initialize();
-  const tables: { name: string }[] = await dataSource.query(
-    `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?`,
-    [`${prefix.replace(/_/g, '\\_')}%`],
-  );
-  for (const { name } of tables) await dataSource.query(`DROP TABLE IF EXISTS \`${name}\``);
-  await dataSource.destroy();
+  try {
+    for (const name of await tablesLike(dataSource, prefix))
+      await dataSource.query(
+        onPostgres
+          ? `DROP TABLE IF EXISTS ${ident(name)} CASCADE`
+          : `DROP TABLE IF EXISTS ${ident(name)}`,
+      );
+  } finally {
+    await dataSource.destroy();
+  }
   const client = new Redis(redis);
   const keys = await client.keys(`${prefix.replace(/_+$/, '')}:*`);
   // In chunks: a test may leave hundreds of thousands of job keys.

@@ -32,7 +32,8 @@ import {
   kitMailer,
   kitSecondConnection,
 } from '../fixtures/kit-payments';
-import { db } from '../support/services';
+import { db, onPostgres } from '../support/services';
+import { DUPLICATE_KEY } from '../support/sql';
 import { cleanUp, startEndpoint, uniquePrefix } from '../support/test-endpoint';
 
 const ENTITIES = [KitOrder, KitPayment, KitShipment];
@@ -66,7 +67,6 @@ describe.each([
       ...transport,
     });
     kitSecondConnection.dataSource = await new DataSource({
-      type: 'mysql',
       ...db,
       entities: [KitPayment],
       entityPrefix: prefix,
@@ -126,9 +126,15 @@ describe.each([
 
   it('flags a handler that swallows a failed statement: its write is lost', async () => {
     const report = await kit.verifyConsistency(new ChargeSwallowingErrors('o-1', 100), options);
+    // On PostgreSQL the failed statement aborted the transaction: the library refuses the unit,
+    // the message is retried, and nothing is lost (test/guarantees/swallowed-statement-error).
     expect(
       differencesIn(report, "transient error in one of the handler's statements, then retry"),
-    ).toEqual([expect.stringMatching(/^0 rows in `\w*kit_payment` where the clean run has 1$/)]);
+    ).toEqual(
+      onPostgres
+        ? []
+        : [expect.stringMatching(/^0 rows in `\w*kit_payment` where the clean run has 1$/)],
+    );
     expect(differencesIn(report, 'crash before commit, then redelivery')).toEqual([]);
   }, 120000);
 
@@ -236,7 +242,7 @@ describe.each([
     // A second shipment of o-3 breaks the primary key on every attempt.
     const again = await kit.deliver(new ShipOrder('o-3'), { endpoint: KIT_SHIPPING });
     expect(again).toMatchObject({ outcome: 'dead-lettered', attempts: 3 });
-    expect(again.error).toMatch(/Duplicate entry/);
+    expect(again.error).toMatch(DUPLICATE_KEY);
   });
 
   it('says at once that an endpoint has no handler for what it is to deliver', async () => {

@@ -1,6 +1,6 @@
 import { placeholders } from '../placeholders';
 import type { DeadLetterStatements } from '../storage-dialect.interface';
-import { MS, numbered } from './numbered';
+import { CHARS, MS, numbered } from './numbered';
 
 const SUMMARY = 'id, message_id, message_type, error, attempts, failed_at, envelope_bytes';
 const RETRIABLE = 'id, message_id, message_type, envelope_truncated, unreadable';
@@ -23,7 +23,7 @@ export function postgresDeadLetterStatements(name: string): DeadLetterStatements
       numbered(`SELECT id, message_id, message_type, LEFT(error, ${errorChars}) AS error, attempts,
          failed_at, envelope_bytes
        FROM ${table} WHERE endpoint = ? AND id < ? ORDER BY id DESC LIMIT ?`),
-    get: numbered(`SELECT ${SUMMARY}, LEFT(envelope, ?::int) AS envelope, envelope_truncated,
+    get: numbered(`SELECT ${SUMMARY}, LEFT(envelope, ${CHARS}) AS envelope, envelope_truncated,
          unreadable, headers, stack
        FROM ${table} WHERE endpoint = ? AND message_id = ?`),
     lock: (ids) =>

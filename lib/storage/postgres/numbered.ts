@@ -9,3 +9,6 @@ export function numbered(sql: string): string {
 
 /** A duration in milliseconds as the statement's parameter. */
 export const MS = "(?::float8 * interval '1 millisecond')";
+
+/** A count of characters as the statement's parameter: `LEFT` takes an int, callers may ask for more. */
+export const CHARS = 'LEAST(?::bigint, 2147483647)::int';

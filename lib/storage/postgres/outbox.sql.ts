@@ -1,7 +1,7 @@
 import { placeholders } from '../placeholders';
 import { ADMIN_FILTERS, MESSAGE_COLUMNS, PENDING, SUMMARY_COLUMNS } from '../outbox-predicates';
 import type { OutboxStatements } from '../storage-dialect.interface';
-import { MS, numbered } from './numbered';
+import { CHARS, MS, numbered } from './numbered';
 
 /** The first row of the partial index `ix_pending`: one index read. */
 const OLDEST_PENDING = `WHERE ${PENDING} ORDER BY id LIMIT 1`;
@@ -44,7 +44,7 @@ export function postgresOutboxStatements(name: string): OutboxStatements {
       list: (filters) =>
         numbered(`SELECT ${SUMMARY_COLUMNS} FROM ${table}
          WHERE ${filters.map((filter) => ADMIN_FILTERS[filter]).join(' AND ')} ORDER BY id LIMIT ?`),
-      detail: numbered(`SELECT ${SUMMARY_COLUMNS}, LEFT(payload, ?::int) AS payload,
+      detail: numbered(`SELECT ${SUMMARY_COLUMNS}, LEFT(payload, ${CHARS}) AS payload,
          octet_length(payload) AS payload_bytes, headers
        FROM ${table} WHERE message_id = ?`),
       messages: (ids) =>
