@@ -1,17 +1,9 @@
 import type { DataSource } from 'typeorm';
+import type { DatabaseConnection } from '../../test/support/services';
 import type { DatabaseName } from '../bench-options';
 import { mariadb } from './databases/mariadb';
 import { postgres } from './databases/postgres';
 
-/** Where a bench database is, as TypeORM connection options: `new DataSource({ ...connection })`. */
-export interface Connection {
-  type: 'mysql' | 'postgres';
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  database: string;
-}
 
 /**
  * What differs between the databases the bench runs on: where the server is, the bench's DDL and
@@ -22,7 +14,8 @@ export interface BenchDatabase {
   name: DatabaseName;
   /** For output: `MariaDB`, `PostgreSQL`. */
   label: string;
-  connection: Connection;
+  /** Where it is: `new DataSource({ ...connection })`. */
+  connection: DatabaseConnection;
   /** Name of the server's processes, and the key of their CPU time in the counters. */
   serverProcess: string;
   /** What `settle()` waits for, for its log line. */

@@ -11,39 +11,50 @@ export const testDatabase: 'mariadb' | 'postgres' = (() => {
 
 export const onPostgres = testDatabase === 'postgres';
 
-interface DbOptions {
+/** TypeORM connection options of one database, with its `type`. */
+export type DatabaseConnection = {
+  type: 'mysql' | 'postgres';
   host: string;
   port: number;
   username: string;
   password: string;
   database: string;
+};
+
+/**
+ * Where each database is, for the tests, the harness and the bench: MariaDB/MySQL overridden with
+ * DB_* variables, PostgreSQL with PG_* variables.
+ */
+export function databaseConnection(
+  database: 'mariadb' | 'postgres',
+  env: NodeJS.ProcessEnv = process.env,
+): DatabaseConnection {
+  if (database === 'postgres')
+    return {
+      type: 'postgres',
+      host: env.PG_HOST ?? '127.0.0.1',
+      port: Number(env.PG_PORT ?? 5432),
+      username: env.PG_USER ?? 'postgres',
+      password: env.PG_PASSWORD ?? '',
+      database: env.PG_DATABASE ?? 'test',
+    };
+  return {
+    type: 'mysql',
+    host: env.DB_HOST ?? '127.0.0.1',
+    port: Number(env.DB_PORT ?? 3306),
+    username: env.DB_USER ?? 'root',
+    password: env.DB_PASSWORD ?? '',
+    database: env.DB_NAME ?? 'test',
+  };
 }
-
-/** MariaDB/MySQL, overridden with DB_* variables. */
-const mariadb = {
-  type: 'mysql',
-  host: process.env.DB_HOST ?? '127.0.0.1',
-  port: Number(process.env.DB_PORT ?? 3306),
-  username: process.env.DB_USER ?? 'root',
-  password: process.env.DB_PASSWORD ?? '',
-  database: process.env.DB_NAME ?? 'test',
-} as const satisfies DbOptions & { type: 'mysql' };
-
-/** PostgreSQL, overridden with PG_* variables. */
-const postgres = {
-  type: 'postgres',
-  host: process.env.PG_HOST ?? '127.0.0.1',
-  port: Number(process.env.PG_PORT ?? 5432),
-  username: process.env.PG_USER ?? 'postgres',
-  password: process.env.PG_PASSWORD ?? '',
-  database: process.env.PG_DATABASE ?? 'test',
-} as const satisfies DbOptions & { type: 'postgres' };
 
 /**
  * Where the test database is, as TypeORM connection options with their `type`:
  * `new DataSource({ ...db })`, `TypeOrmModule.forRoot({ ...db, entities })`.
  */
-export const db: typeof mariadb | typeof postgres = onPostgres ? postgres : mariadb;
+export const db = databaseConnection(testDatabase) as
+  | (DatabaseConnection & { type: 'mysql' })
+  | (DatabaseConnection & { type: 'postgres' });
 
 export const redis = {
   host: process.env.REDIS_HOST ?? '127.0.0.1',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import type { DataSource } from 'typeorm';
 import { createMessagingTablesSql } from '../../../lib';
+import { databaseConnection } from '../../../test/support/services';
 import type { BenchDatabase } from '../bench-database';
 import { processCpuMs } from '../proc-cpu';
 
@@ -23,14 +24,7 @@ const STATUS_VARIABLES = [
 export const mariadb: BenchDatabase = {
   name: 'mariadb',
   label: 'MariaDB',
-  connection: {
-    type: 'mysql',
-    host: process.env.DB_HOST ?? '127.0.0.1',
-    port: Number(process.env.DB_PORT ?? 3306),
-    username: process.env.DB_USER ?? 'root',
-    password: process.env.DB_PASSWORD ?? '',
-    database: process.env.DB_NAME ?? 'test',
-  },
+  connection: databaseConnection('mariadb'),
   serverProcess: 'mysqld',
   backgroundWork: 'InnoDB purge',
 

@@ -1,4 +1,5 @@
 import { createMessagingTablesSql } from '../../../lib';
+import { databaseConnection } from '../../../test/support/services';
 import type { BenchDatabase } from '../bench-database';
 import { namedProcessesCpuMs } from '../proc-cpu';
 
@@ -6,14 +7,7 @@ import { namedProcessesCpuMs } from '../proc-cpu';
 export const postgres: BenchDatabase = {
   name: 'postgres',
   label: 'PostgreSQL',
-  connection: {
-    type: 'postgres',
-    host: process.env.PG_HOST ?? '127.0.0.1',
-    port: Number(process.env.PG_PORT ?? 5432),
-    username: process.env.PG_USER ?? 'postgres',
-    password: process.env.PG_PASSWORD ?? '',
-    database: process.env.PG_DATABASE ?? 'test',
-  },
+  connection: databaseConnection('postgres'),
   serverProcess: 'postgres',
   backgroundWork: 'autovacuum',
 
