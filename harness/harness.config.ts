@@ -1,43 +1,14 @@
+import { databaseConnection, type DatabaseConnection } from '../test/support/services';
 /** The databases the harness runs against (`--db`), as their TypeORM data source types. */
 export const HARNESS_DATABASES = ['mariadb', 'postgres'] as const;
 export type HarnessDatabase = (typeof HARNESS_DATABASES)[number];
 
 /** TypeORM connection options of one database, with its `type`. */
-export interface DbConnection {
-  type: 'mysql' | 'postgres';
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  database: string;
-}
+export type DbConnection = DatabaseConnection;
 
-/**
- * Root (admin) settings of each database, as the tests use them: MariaDB/MySQL overridden with
- * DB_* variables, PostgreSQL with PG_* variables.
- */
-export function rootConnection(
-  database: HarnessDatabase,
-  env: NodeJS.ProcessEnv = process.env,
-): DbConnection {
-  if (database === 'postgres')
-    return {
-      type: 'postgres',
-      host: env.PG_HOST ?? '127.0.0.1',
-      port: Number(env.PG_PORT ?? 5432),
-      username: env.PG_USER ?? 'postgres',
-      password: env.PG_PASSWORD ?? '',
-      database: env.PG_DATABASE ?? 'test',
-    };
-  return {
-    type: 'mysql',
-    host: env.DB_HOST ?? '127.0.0.1',
-    port: Number(env.DB_PORT ?? 3306),
-    username: env.DB_USER ?? 'root',
-    password: env.DB_PASSWORD ?? '',
-    database: env.DB_NAME ?? 'test',
-  };
-}
+/** Root (admin) settings of each database, as the tests use them. */
+export const rootConnection = (database: HarnessDatabase): DbConnection =>
+  databaseConnection(database);
 
 /**
  * Connection settings shared by the harness and its child endpoints. The children get theirs from
