@@ -62,7 +62,14 @@ export abstract class DatabaseAdmin {
    * `:...ids` for a list (each of its values a parameter of its own).
    */
   query<T>(sql: string, parameters: ObjectLiteral = {}): Promise<T[]> {
-    const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, parameters, {});
+    const { driver } = this.dataSource;
+    // TypeORM 0.3 asks for native parameters as well; 1.x takes only these two.
+    const escape = driver.escapeQueryWithParameters as (
+      sql: string,
+      parameters: ObjectLiteral,
+      nativeParameters: ObjectLiteral,
+    ) => [string, unknown[]];
+    const [text, values] = escape.call(driver, sql, parameters, {});
     return this.dataSource.query(text, values);
   }
 

@@ -226,7 +226,7 @@ describe('startup checks', () => {
   it('refuses a data source of a database it does not support, naming the ones it does', async () => {
     // A data source of a type no driver on this machine serves: startup must refuse it before
     // anything touches the database, so it never connects.
-    const options = { type: 'sqlite' as const, database: ':memory:' };
+    const options = { type: 'mssql' as const, host: '127.0.0.1', database: 'unreached' };
     const unconnected = { options, isInitialized: true, manager: {}, destroy: async () => {} };
     const compiling = Test.createTestingModule({
       imports: [
@@ -234,12 +234,12 @@ describe('startup checks', () => {
           useFactory: () => options,
           dataSourceFactory: async () => unconnected as unknown as DataSource,
         }),
-        ConsistentMessagingModule.forRoot(messaging({ endpoint: 'startup-sqlite' })),
+        ConsistentMessagingModule.forRoot(messaging({ endpoint: 'startup-mssql' })),
       ],
     }).compile();
     await expect(compiling).rejects.toThrow(UnsupportedDatabaseError);
     await expect(compiling).rejects.toThrow(
-      /of type "sqlite", which this library does not support\. Supported types: "mysql", "mariadb", "postgres"/,
+      /of type "mssql", which this library does not support\. Supported types: "mysql", "mariadb", "postgres"/,
     );
   });
 });
