@@ -189,6 +189,8 @@ export interface ConnectionPool {
 
 export interface DriverConnections {
   poolOf(dataSource: DataSource): ConnectionPool;
+  /** Keeps the driver's late error events on a lost connection from ending the process. */
+  guard(dataSource: DataSource): void;
   /** Closes the connection at once and keeps it out of the pool; the server rolls back. */
   destroy(queryRunner: QueryRunner): void;
   /**

@@ -56,6 +56,7 @@ export class AmbientTransactions {
 
   install(subscriber: EntitySubscriberInterface): void {
     const dataSource = this.dataSource;
+    this.dialect.connections.guard(dataSource);
     const previous = installed.get(dataSource);
     if (previous && !previous.released)
       throw new DataSourceInUseError(previous.options.endpoint, this.options.endpoint);

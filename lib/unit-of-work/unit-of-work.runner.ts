@@ -74,9 +74,13 @@ export class UnitOfWorkRunner {
     } catch (error) {
       // Lost before COMMIT was sent: nothing was written, which the caller may say (a 503).
       // Lost during COMMIT, the outcome is unknown and the driver's error stays.
-      if (!committing && this.transactions.dialect.errors.isConnectionError(error)) {
+      const lost =
+        unitOfWork.lostConnection || this.transactions.dialect.errors.isConnectionError(error);
+      if (!committing && lost) {
         await this.rollBack(queryRunner).catch(() => undefined);
-        throw new DatabaseUnavailableError(error);
+        throw error instanceof DatabaseUnavailableError
+          ? error
+          : new DatabaseUnavailableError(error);
       }
       // A ROLLBACK would queue behind what still runs on the connection: a hung handler, or a
       // transaction opened beside the one that failed, whose COMMIT could then follow it.

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { ConcurrentTransactionsError } from '../errors/concurrent-transactions.error';
+import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import type { UnitOfWork } from './unit-of-work';
 
 /**
@@ -67,10 +68,15 @@ export function isOutsideItsTransactions(unitOfWork: UnitOfWork): boolean {
  * reason if the library abandoned it (its attempt timed out): the code still running in it must not
  * write anywhere.
  */
+const LOST_CONNECTION = new Error("the unit of work's connection was lost in its transaction");
+
 export function activeUnitOfWork(dataSource: DataSource): UnitOfWork | undefined {
   const unitOfWork = storage.getStore()?.unitOfWork;
   if (!unitOfWork || unitOfWork.dataSource !== dataSource) return undefined;
   if (unitOfWork.abandonedBy) throw unitOfWork.abandonedBy;
+  // The driver let the connection go mid-transaction (pg does when its backend is terminated):
+  // what would run now on a new connection would commit on its own.
+  if (unitOfWork.lostConnection) throw new DatabaseUnavailableError(LOST_CONNECTION);
   return unitOfWork.isOpen ? unitOfWork : undefined;
 }
 

@@ -78,6 +78,16 @@ export class UnitOfWork {
    * its START TRANSACTION went through, so that code started beside it in the same synchronous run
    * never lands in it.
    */
+  /** Its transaction was open when the driver released its connection (lost under it). */
+  get lostConnection(): boolean {
+    return (
+      this.started &&
+      !this.sealed &&
+      this.queryRunner.isReleased &&
+      this.queryRunner.isTransactionActive
+    );
+  }
+
   get isOpen(): boolean {
     return (
       this.started &&

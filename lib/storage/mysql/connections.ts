@@ -68,4 +68,7 @@ async function kill(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
   );
 }
 
-export const mysqlConnections: DriverConnections = { poolOf, destroy, kill };
+/** mysql2 reports a lost connection once, to the statement or the pool: nothing to guard. */
+const guard = (): void => undefined;
+
+export const mysqlConnections: DriverConnections = { poolOf, guard, destroy, kill };

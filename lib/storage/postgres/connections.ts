@@ -15,6 +15,7 @@ interface PgClient {
   processID: number | null;
   connection?: { stream?: { destroy(): void } };
   once(event: 'end', listener: () => void): void;
+  on(event: 'error', listener: () => void): void;
 }
 
 /** pg-pool's `extra.max` (TypeORM passes `extra` over its own options), else `poolSize`, else 10. */
@@ -60,4 +61,30 @@ async function kill(queryRunner: QueryRunner, own: QueryRunner): Promise<void> {
   );
 }
 
-export const postgresConnections: DriverConnections = { poolOf, destroy, kill };
+interface PgPool {
+  _clients?: PgClient[];
+  on(event: 'connect', listener: (client: PgClient) => void): void;
+}
+
+const guarded = new WeakSet<PgClient>();
+
+function listenForErrors(client: PgClient): void {
+  if (guarded.has(client)) return;
+  guarded.add(client);
+  client.on('error', () => undefined);
+}
+
+/**
+ * A backend terminated while its client is checked out and idle in a transaction makes pg emit
+ * 'error' twice: TypeORM's listener releases the query runner on the first and is gone for the
+ * second, which would then end the process. Every client of the pool gets a listener of its own;
+ * TypeORM and pg-pool still take the client out of use.
+ */
+function guard(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+  if (!pool) return;
+  for (const client of pool._clients ?? []) listenForErrors(client);
+  pool.on('connect', listenForErrors);
+}
+
+export const postgresConnections: DriverConnections = { poolOf, guard, destroy, kill };
