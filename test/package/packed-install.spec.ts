@@ -237,6 +237,7 @@ describeOnMariaDb('the packed package in a separate Nest 11 app', () => {
       types: string;
       exports?: Record<string, unknown>;
       peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
       dependencies?: Record<string, string>;
     };
     expect(existsSync(join(installed, manifest.main))).toBe(true);
@@ -250,11 +251,19 @@ describeOnMariaDb('the packed package in a separate Nest 11 app', () => {
       default: './dist/testing/index.js',
     });
     expect(existsSync(join(installed, 'dist', 'testing', 'index.d.ts'))).toBe(true);
-    // Nest, TypeORM, BullMQ and ioredis come from the app (peers), never a nested private copy.
+    // Nest, TypeORM, BullMQ and ioredis come from the app (peers), never a nested private copy;
+    // of the optional peers (the database drivers), this MySQL app has mysql2 only.
     expect(existsSync(join(installed, 'node_modules'))).toBe(false);
-    for (const peer of Object.keys(manifest.peerDependencies ?? {})) {
+    const required = Object.keys(manifest.peerDependencies ?? {}).filter(
+      (peer) => !manifest.peerDependenciesMeta?.[peer]?.optional,
+    );
+    expect(required).toEqual(expect.arrayContaining(['typeorm', 'bullmq', 'ioredis']));
+    for (const peer of [...required, 'mysql2'])
       expect(existsSync(join(appDir, 'node_modules', peer, 'package.json'))).toBe(true);
-    }
+    expect(manifest.peerDependenciesMeta).toEqual({
+      mysql2: { optional: true },
+      pg: { optional: true },
+    });
     // Shipped source maps must not point at sources that are not in the package.
     const maps = readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' }).filter(
       (file) => file.endsWith('.js.map'),
