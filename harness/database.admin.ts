@@ -1,6 +1,6 @@
 import { randomBytes } from 'crypto';
 import type { DataSource, ObjectLiteral } from 'typeorm';
-import type { DbConnection } from './harness.config';
+import type { DatabaseConnection } from '../test/support/services';
 
 /**
  * The harness's root connection to its database (MySQL/MariaDB or PostgreSQL): creates the run's
@@ -13,12 +13,12 @@ export abstract class DatabaseAdmin {
   readonly password = randomBytes(8).toString('hex');
 
   protected constructor(
-    protected readonly root: DbConnection,
+    protected readonly root: DatabaseConnection,
     protected readonly dataSource: DataSource,
   ) {}
 
   /** Connection options of the run's user, for the endpoints. */
-  get connection(): DbConnection {
+  get connection(): DatabaseConnection {
     return { ...this.root, username: this.user, password: this.password };
   }
 

@@ -3,11 +3,8 @@ import { databaseConnection, type DatabaseConnection } from '../test/support/ser
 export const HARNESS_DATABASES = ['mariadb', 'postgres'] as const;
 export type HarnessDatabase = (typeof HARNESS_DATABASES)[number];
 
-/** TypeORM connection options of one database, with its `type`. */
-export type DbConnection = DatabaseConnection;
-
 /** Root (admin) settings of each database, as the tests use them. */
-export const rootConnection = (database: HarnessDatabase): DbConnection =>
+export const rootConnection = (database: HarnessDatabase): DatabaseConnection =>
   databaseConnection(database);
 
 /**
@@ -18,7 +15,7 @@ export interface HarnessConnections {
   /** Table prefix of the run; the BullMQ prefix is the same without the trailing `_`. */
   prefix: string;
   /** The run's own database user. */
-  db: DbConnection;
+  db: DatabaseConnection;
   redis: { host: string; port: number };
 }
 

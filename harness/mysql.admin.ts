@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
 import { DatabaseAdmin } from './database.admin';
-import type { DbConnection } from './harness.config';
+import type { DatabaseConnection } from '../test/support/services';
 
 /** MySQL/MariaDB: the run's user is found in PROCESSLIST and its connections ended with `KILL`. */
 export class MysqlAdmin extends DatabaseAdmin {
-  constructor(root: DbConnection) {
+  constructor(root: DatabaseConnection) {
     super(root, new DataSource({ ...root, type: 'mysql' }));
   }
 

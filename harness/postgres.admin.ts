@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { DatabaseAdmin } from './database.admin';
-import type { DbConnection } from './harness.config';
+import type { DatabaseConnection } from '../test/support/services';
 
 /** How long the table lock may wait for the inserts in flight (a slow B handler holds one 3 s). */
 const LOCK_WAIT = '1s';
@@ -10,7 +10,7 @@ const LOCK_WAIT = '1s';
  * ended with `pg_terminate_backend`, the counterpart of MySQL's `KILL`.
  */
 export class PostgresAdmin extends DatabaseAdmin {
-  constructor(root: DbConnection) {
+  constructor(root: DatabaseConnection) {
     // A small pool: the run's endpoints need most of the server's 100 connections.
     super(root, new DataSource({ ...root, type: 'postgres', extra: { max: 4 } }));
   }

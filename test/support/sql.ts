@@ -1,3 +1,4 @@
+import { numbered } from '../../lib/storage/postgres/numbered';
 import { testDatabase } from './services';
 
 /** An identifier quoted for the test database: `name` on MariaDB, "name" on PostgreSQL. */
@@ -12,9 +13,7 @@ export function ident(name: string): string {
  * on PostgreSQL, unchanged on MariaDB. (No `?` may appear in the text but as a placeholder.)
  */
 export function sql(text: string): string {
-  if (testDatabase !== 'postgres') return text;
-  let next = 0;
-  return text.replace(/\?/g, () => `$${++next}`);
+  return testDatabase === 'postgres' ? numbered(text) : text;
 }
 
 /** One value per database: `perDb({ mariadb: 'NOW(3)', postgres: 'now()' })`. */
