@@ -13,22 +13,11 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 export const DATABASES = ['mariadb', 'postgres'] as const;
 export type DatabaseName = (typeof DATABASES)[number];
 
-/**
- * The scenarios each database runs. The others use MariaDB-only SQL (bulk loads, the naive relay,
- * InnoDB counters) and have not been ported.
- */
-export const SCENARIOS_ON: Record<DatabaseName, readonly ScenarioName[]> = {
-  mariadb: SCENARIOS,
-  postgres: ['throughput', 'latency', 'batching', 'joining', 'memory'],
-};
-
 export interface BenchOptions {
   quick: boolean;
   /** The database both systems use (and the bench's own connections). */
   db: DatabaseName;
   scenarios: ScenarioName[];
-  /** Scenarios of a full run left out because they don't run on `db`. */
-  skippedScenarios: ScenarioName[];
   /** Throughput: messages pre-loaded per run. */
   messages: number;
   concurrencies: number[];
@@ -72,8 +61,7 @@ const QUICK: typeof FULL = {
 
 export const USAGE = `npm run bench -- [options]
 
-  --db NAME               database of both systems: ${DATABASES.join(' or ')} (default mariadb);
-                          postgres runs ${SCENARIOS_ON.postgres.join(', ')}
+  --db NAME               database of both systems: ${DATABASES.join(' or ')} (default mariadb)
   --quick                 CI size: ${QUICK.messages} messages, ${QUICK.backlogRows} backlog rows, ${QUICK.tableRows} old rows...
   --scenario NAME         run only this scenario (repeatable or comma-separated):
                           ${SCENARIOS.join(', ')}
@@ -100,7 +88,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     db: 'mariadb',
     scenarios: [...SCENARIOS],
-    skippedScenarios: [],
     ...sizes,
     concurrencies: [1, 16, 64],
     output: 'bench-results/latest.json',
@@ -160,15 +147,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     }
   }
   if (scenarios.length > 0) options.scenarios = SCENARIOS.filter((s) => scenarios.includes(s));
-  const supported = SCENARIOS_ON[options.db];
-  const unsupported = options.scenarios.filter((scenario) => !supported.includes(scenario));
-  if (scenarios.length > 0 && unsupported.length > 0)
-    throw new Error(
-      `--db ${options.db}: ${unsupported.join(', ')} not supported on ${options.db}; ` +
-        `scenarios that run on it: ${supported.join(', ')}`,
-    );
-  options.scenarios = options.scenarios.filter((scenario) => supported.includes(scenario));
-  options.skippedScenarios = unsupported;
   return options;
 }
 

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'fs';
 import { cpus, loadavg, totalmem } from 'os';
 import { dirname } from 'path';
 import { performance } from 'perf_hooks';
+import { ensureServices } from '../test/support/ensure-services';
 import { parseOptions, type BenchOptions, type ScenarioName } from './bench-options';
 import { backlogScenario } from './scenarios/backlog';
 import { batchingScenario } from './scenarios/batching';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(2);
   }
+  if (options.db === 'postgres') ensureServices('postgres');
   installRedisCounter();
   useRandomIds(options.randomIds);
   useDatabase(options.db);
@@ -65,11 +67,6 @@ async function main(): Promise<void> {
       `bench: ${options.quick ? 'quick' : 'full'} run of ${options.scenarios.join(', ')} ` +
         `on ${database} (both systems)`,
     );
-    if (options.skippedScenarios.length > 0)
-      console.log(
-        `  left out: ${options.skippedScenarios.join(', ')} (not ported to ${database}; ` +
-          'they run with --db mariadb)',
-      );
     console.log(`machine: ${JSON.stringify(machine)}`);
     const warmUpStarted = performance.now();
     await warmUp(env, options.quick ? 500 : 2000);

@@ -9,6 +9,7 @@
  * Exits 0 when every invariant holds, 1 on a violation, 2 when the run itself failed.
  */
 import 'reflect-metadata';
+import { ensureServices } from '../test/support/ensure-services';
 import { runHarness } from './harness.run';
 import { HARNESS_HELP, parseHarnessOptions } from './harness.options';
 import { formatReport } from './report.printer';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     return;
   }
   const options = parseHarnessOptions(process.argv.slice(2));
+  if (options.db === 'postgres') ensureServices('postgres');
   const log = (line: string) => process.stderr.write(`[harness] ${line}\n`);
   log(
     `${options.db}, seed ${options.seed}, ${options.durationS} s of faults, ${options.processes} processes, ` +

@@ -1,7 +1,6 @@
 import { performance } from 'perf_hooks';
 import type { BenchEnv } from '../support/bench-env';
 import { BenchQueues, sleep, timeoutFor } from '../support/bench-queues';
-import { BulkRows } from '../support/bulk-rows';
 import { startConsistent } from '../support/consistent-system';
 import { Meter, type RunResult, type SystemKind } from '../support/meter';
 import { NaiveRelay } from '../support/naive-relay';
@@ -26,7 +25,7 @@ export const backlogScenario: Scenario = async (context) => {
     for (const kind of ['naive', 'consistent'] as const) {
       await env.reset(PREFIX);
       const loadStarted = performance.now();
-      await new BulkRows(env.admin, PREFIX).outbox(options.backlogRows, {
+      await env.database.bulkRows(env.admin, PREFIX).outbox(options.backlogRows, {
         dispatched: false,
         salt: `${kind}-${Date.now()}`,
       });
@@ -99,7 +98,7 @@ async function drain(env: BenchEnv, kind: SystemKind, rows: number): Promise<Run
   await env.settle();
   try {
     if (kind === 'naive') {
-      const relay = new NaiveRelay(PREFIX);
+      const relay = new NaiveRelay(env.database, PREFIX);
       await relay.open();
       try {
         const meter = await Meter.start(env);
@@ -134,7 +133,8 @@ async function waitUntilNonePending(env: BenchEnv, timeoutMs: number): Promise<v
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [{ pending }]: { pending: string }[] = await env.admin.query(
-      `SELECT COUNT(*) AS pending FROM \`${PREFIX}outbox\` WHERE dispatched_at IS NULL`,
+      `SELECT COUNT(*) AS pending FROM ${env.database.quote(`${PREFIX}outbox`)}
+       WHERE dispatched_at IS NULL`,
     );
     if (Number(pending) === 0) return;
     if (Date.now() > deadline) throw new Error(`${pending} outbox rows still pending`);

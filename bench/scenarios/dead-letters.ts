@@ -175,7 +175,7 @@ async function untilDeadLettered(env: BenchEnv, count: number): Promise<void> {
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     const [{ n }] = (await env.admin.query(
-      `SELECT COUNT(*) AS n FROM \`${PREFIX}dead_letters\``,
+      `SELECT COUNT(*) AS n FROM ${env.database.quote(`${PREFIX}dead_letters`)}`,
     )) as { n: string }[];
     if (Number(n) >= count) return;
     await sleep(200);

@@ -3,8 +3,8 @@ import { InboxStore } from '../../lib/inbox/inbox.store';
 import { OutboxStore } from '../../lib/outbox/outbox.store';
 import { messagingTableNames } from '../../lib/storage/messaging-table-names';
 import { dialectOf } from '../../lib/storage/storage-dialects';
+import type { BenchDatabase } from '../support/bench-database';
 import { queuePrefixOf, type BenchEnv } from '../support/bench-env';
-import { BulkRows } from '../support/bulk-rows';
 import { envelopeOf, Followup, newMessageId } from '../support/messages';
 import type { RunResult } from '../support/meter';
 import {
@@ -52,10 +52,10 @@ export const tableSizeScenario: Scenario = async (context) => {
   let claimPlan: unknown;
   try {
     loadSeconds = await loadOldRows(env, options.tableRows);
-    const flushSeconds = (await env.settleFlushing()) / 1000;
+    const flushSeconds = (await env.settleWrites()) / 1000;
     context.log(
       `  loaded ${figure(options.tableRows)} old rows per table in ${loadSeconds.toFixed(1)} s ` +
-        `(then ${flushSeconds.toFixed(1)} s for InnoDB to flush)`,
+        `(then ${flushSeconds.toFixed(1)} s for ${env.database.label} to write them back)`,
     );
     const oldMaxId = await maxOutboxId(env, BIG);
     const order: Setting[] = ['naive', 'empty', 'big'];
@@ -77,10 +77,7 @@ export const tableSizeScenario: Scenario = async (context) => {
     await resetNewRows(env, BIG, oldMaxId);
     statementsMs.empty = await statementTimings(env, EMPTY);
     statementsMs.big = await statementTimings(env, BIG);
-    claimPlan = await env.admin.query(
-      `EXPLAIN SELECT id FROM \`${BIG}outbox\` WHERE dispatched_at IS NULL
-       AND created_at <= NOW(3) - INTERVAL 5 SECOND ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
-    );
+    claimPlan = await explainClaim(env);
   } finally {
     await env.dropPrefix(EMPTY);
     await env.dropPrefix(BIG);
@@ -88,7 +85,9 @@ export const tableSizeScenario: Scenario = async (context) => {
   const costRatio = msPerMessage(runs, 'big') / msPerMessage(runs, 'empty');
   return {
     name: 'table-size',
-    tables: [tableSizeTable(runs, statementsMs, options.tableRows, options.shortRunMessages)],
+    tables: [
+      tableSizeTable(env.database, runs, statementsMs, options.tableRows, options.shortRunMessages),
+    ],
     targets: [
       {
         target: `per-message cost with ${figure(options.tableRows)} old rows / empty tables < ${TARGET_RATIO}`,
@@ -110,26 +109,29 @@ export const tableSizeScenario: Scenario = async (context) => {
 /** Old dispatched outbox rows and old inbox records in the BIG set; returns seconds taken. */
 async function loadOldRows(env: BenchEnv, rows: number): Promise<number> {
   const started = performance.now();
-  const bulk = new BulkRows(env.admin, BIG);
+  const bulk = env.database.bulkRows(env.admin, BIG);
   await bulk.outbox(rows, { dispatched: true, salt: 'old' });
   await bulk.inbox(rows, 'old');
-  await env.admin.query(`ANALYZE TABLE \`${BIG}outbox\`, \`${BIG}inbox\``);
+  await env.admin.query(env.database.analyzeSql([`${BIG}outbox`, `${BIG}inbox`]));
   return (performance.now() - started) / 1000;
 }
 
 /** Removes what earlier runs added to a table set, keeping the old rows. */
 async function resetNewRows(env: BenchEnv, prefix: string, outboxIdAbove: number): Promise<void> {
-  await env.admin.query(`TRUNCATE TABLE \`${prefix}row\``);
-  await env.admin.query(`DELETE FROM \`${prefix}outbox\` WHERE id > ?`, [outboxIdAbove]);
+  const { quote, parameter } = env.database;
+  await env.admin.query(env.database.emptyTableSql(`${prefix}row`));
+  await env.admin.query(`DELETE FROM ${quote(`${prefix}outbox`)} WHERE id > ${parameter(1)}`, [
+    outboxIdAbove,
+  ]);
   await env.admin.query(
-    `DELETE FROM \`${prefix}inbox\` WHERE processed_at > NOW(3) - INTERVAL 1 HOUR`,
+    `DELETE FROM ${quote(`${prefix}inbox`)} WHERE processed_at > CURRENT_TIMESTAMP - INTERVAL '1' HOUR`,
   );
   await env.dropRedisKeys(`${queuePrefixOf(prefix)}:*`);
 }
 
 async function maxOutboxId(env: BenchEnv, prefix: string): Promise<number> {
   const [{ id }]: { id: string | null }[] = await env.admin.query(
-    `SELECT MAX(id) AS id FROM \`${prefix}outbox\``,
+    `SELECT MAX(id) AS id FROM ${env.database.quote(`${prefix}outbox`)}`,
   );
   return Number(id ?? 0);
 }
@@ -139,8 +141,7 @@ async function maxOutboxId(env: BenchEnv, prefix: string): Promise<number> {
  * the inbox insert, the outbox insert, the sweeper's claim.
  */
 async function statementTimings(env: BenchEnv, prefix: string): Promise<Record<string, number>> {
-  const dialect = dialectOf(env.admin);
-  const statements = dialect.statements(messagingTableNames(prefix));
+  const { dialect, statements } = storageOf(env, prefix);
   const inbox = new InboxStore(statements, dialect);
   const outbox = new OutboxStore(env.admin, statements, dialect);
   const samples: Record<string, number[]> = { 'inbox insert': [], 'outbox insert': [], claim: [] };
@@ -173,6 +174,17 @@ async function statementTimings(env: BenchEnv, prefix: string): Promise<Record<s
   );
 }
 
+/** The sweeper's claim statement on the BIG set, as the database plans it. */
+function explainClaim(env: BenchEnv): Promise<unknown> {
+  const { statements } = storageOf(env, BIG);
+  return env.admin.query(`EXPLAIN ${statements.outbox.claimPending}`, [5000, '0', 500]);
+}
+
+function storageOf(env: BenchEnv, prefix: string) {
+  const dialect = dialectOf(env.admin);
+  return { dialect, statements: dialect.statements(messagingTableNames(prefix)) };
+}
+
 /** Median over the runs of one setting of a per-message figure. */
 function medianOf(
   runs: SettingRun[],
@@ -187,6 +199,7 @@ function msPerMessage(runs: SettingRun[], setting: Setting): number {
 }
 
 function tableSizeTable(
+  database: BenchDatabase,
   runs: SettingRun[],
   statementsMs: Partial<Record<Setting, Record<string, number>>>,
   oldRows: number,
@@ -214,7 +227,7 @@ function tableSizeTable(
   };
   const wall = msPerMessage(runs, 'big') / msPerMessage(runs, 'empty');
   const reads = (run: RunResult) =>
-    (run.server.database.Innodb_buffer_pool_reads ?? 0) / run.messages;
+    (run.server.database[database.bufferMisses.counter] ?? 0) / run.messages;
   return {
     title:
       `Table size: ${figure(messages)} messages at concurrency ${CONCURRENCY}, empty tables vs ` +
@@ -227,8 +240,8 @@ function tableSizeTable(
         `< ${TARGET_RATIO} ${passFail(wall < TARGET_RATIO)}`,
       ),
       row('CPU ms, all processes', totalCpuMs),
-      row('CPU ms, mysqld', (run) => run.perMessage.cpuMs.mysqld),
-      row('InnoDB reads from disk', reads),
+      row(`CPU ms, ${database.serverProcess}`, (run) => run.perMessage.cpuMs[database.serverProcess]),
+      row(database.bufferMisses.label, reads),
       statement('inbox insert'),
       statement('outbox insert'),
       statement('claim'),

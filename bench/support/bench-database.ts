@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { DatabaseConnection } from '../../test/support/services';
 import type { DatabaseName } from '../bench-options';
+import type { BulkRows } from './bulk-rows';
 import { mariadb } from './databases/mariadb';
 import { postgres } from './databases/postgres';
 
@@ -21,6 +22,16 @@ export interface BenchDatabase {
   /** What `settle()` waits for, for its log line. */
   backgroundWork: string;
   quote(identifier: string): string;
+  /** The n-th (from 1) bind parameter of a statement: `?` or `$n`. */
+  parameter(n: number): string;
+  /** Updates the planner's statistics of the tables. */
+  analyzeSql(tables: string[]): string;
+  /** Bulk loads into the messaging tables of a prefix. */
+  bulkRows(admin: DataSource, prefix: string): BulkRows;
+  /** After a bulk load: waits up to `maxMs` until the server has written it back; returns the wait. */
+  settleWrites(admin: DataSource, maxMs: number): Promise<number>;
+  /** The counter of pages read from outside the server's buffer cache, and its label. */
+  bufferMisses: { counter: string; label: string };
   /** DDL of the business table and of the library's messaging tables of a prefix. */
   createTablesSql(prefix: string): string[];
   /** Empties a table and restarts its ids. */

@@ -2,7 +2,6 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { benchDatabase } from './bench-database';
 import { ignoreClient } from './client-counters';
-import { settleInnodbFlushing } from './databases/mariadb';
 import { ServerProbe } from './server-counters';
 import { BENCH_PREFIX, redis } from './services';
 
@@ -39,9 +38,9 @@ export class BenchEnv {
     return waited;
   }
 
-  /** After a bulk load, until InnoDB has flushed (MariaDB only, like the bulk-loading scenarios). */
-  settleFlushing(maxMs = 60_000): Promise<number> {
-    return settleInnodbFlushing(this.admin, maxMs);
+  /** After a bulk load, until the server has written it back (InnoDB flushed, a checkpoint). */
+  settleWrites(maxMs = 60_000): Promise<number> {
+    return this.database.settleWrites(this.admin, maxMs);
   }
 
   /** Drops every table whose name starts with `prefix`, and the prefix's Redis keys. */

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import type { MessageEnvelope, MessageHeaders } from '../../lib';
+import type { BenchDatabase } from './bench-database';
 import { queuePrefixOf } from './bench-env';
 import { CountingLogger } from './client-counters';
 import { jobOptions, SINK_QUEUE } from './messages';
-import { mariadb } from './databases/mariadb';
 import { redis } from './services';
 
 interface PendingRow {
@@ -17,24 +17,27 @@ interface PendingRow {
 
 /**
  * A hand-written outbox relay, the baseline for draining a backlog: read 500 pending rows, add
- * them with one `addBulk`, mark them by id. No lock, so only one instance may run it. MariaDB only
- * (its SQL is), like the backlog scenario.
+ * them with one `addBulk`, mark them by id. No lock, so only one instance may run it.
  */
 export class NaiveRelay {
-  private readonly dataSource = new DataSource({
-    ...mariadb.connection,
-    poolSize: 2,
-    logger: new CountingLogger(),
-  });
+  private readonly dataSource: DataSource;
   private readonly queue: Queue<MessageEnvelope>;
   private readonly table: string;
 
-  constructor(prefix: string) {
+  constructor(
+    private readonly database: BenchDatabase,
+    prefix: string,
+  ) {
+    this.dataSource = new DataSource({
+      ...database.connection,
+      poolSize: 2,
+      logger: new CountingLogger(),
+    });
     this.queue = new Queue<MessageEnvelope>(SINK_QUEUE, {
       connection: { ...redis },
       prefix: queuePrefixOf(prefix),
     });
-    this.table = `\`${prefix}outbox\``;
+    this.table = database.quote(`${prefix}outbox`);
   }
 
   async open(): Promise<void> {
@@ -48,7 +51,7 @@ export class NaiveRelay {
     for (;;) {
       const rows: PendingRow[] = await this.dataSource.query(
         `SELECT id, message_id, message_type, payload, headers FROM ${this.table}
-         WHERE dispatched_at IS NULL ORDER BY id LIMIT ?`,
+         WHERE dispatched_at IS NULL ORDER BY id LIMIT ${this.database.parameter(1)}`,
         [batchSize],
       );
       if (rows.length === 0) return dispatched;
@@ -65,7 +68,8 @@ export class NaiveRelay {
         })),
       );
       await this.dataSource.query(
-        `UPDATE ${this.table} SET dispatched_at = NOW(3) WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        `UPDATE ${this.table} SET dispatched_at = CURRENT_TIMESTAMP(3)
+         WHERE id IN (${rows.map((_, i) => this.database.parameter(i + 1)).join(', ')})`,
         rows.map((row) => row.id),
       );
       dispatched += rows.length;

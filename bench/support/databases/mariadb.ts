@@ -4,6 +4,7 @@ import { createMessagingTablesSql } from '../../../lib';
 import { databaseConnection } from '../../../test/support/services';
 import type { BenchDatabase } from '../bench-database';
 import { processCpuMs } from '../proc-cpu';
+import { MariadbBulkRows } from './mariadb.bulk-rows';
 
 /** `SHOW GLOBAL STATUS` counters the bench reads. */
 const STATUS_VARIABLES = [
@@ -29,6 +30,11 @@ export const mariadb: BenchDatabase = {
   backgroundWork: 'InnoDB purge',
 
   quote: (identifier) => `\`${identifier}\``,
+  parameter: () => '?',
+  analyzeSql: (tables) => `ANALYZE TABLE ${tables.map((table) => `\`${table}\``).join(', ')}`,
+  bulkRows: (admin, prefix) => new MariadbBulkRows(admin, prefix),
+  settleWrites: settleInnodbFlushing,
+  bufferMisses: { counter: 'Innodb_buffer_pool_reads', label: 'InnoDB reads from disk' },
 
   createTablesSql: (prefix) => [
     `CREATE TABLE IF NOT EXISTS \`${prefix}row\` (
@@ -105,12 +111,11 @@ export const mariadb: BenchDatabase = {
 };
 
 /**
- * After a bulk load (MariaDB only, like the scenarios that bulk-load): waits up to `maxMs` until
- * InnoDB has written most dirty pages back, or stops making progress for five seconds (other
- * clients keep dirtying pages), so the next timed run doesn't share the disk and CPU with the page
- * cleaner. Returns the wait.
+ * Waits up to `maxMs` until InnoDB has written most dirty pages back, or stops making progress for
+ * five seconds (other clients keep dirtying pages), so the next timed run doesn't share the disk
+ * and CPU with the page cleaner. Returns the wait.
  */
-export async function settleInnodbFlushing(admin: DataSource, maxMs: number): Promise<number> {
+async function settleInnodbFlushing(admin: DataSource, maxMs: number): Promise<number> {
   const started = Date.now();
   const total = await status(admin, 'Innodb_buffer_pool_pages_total');
   let best = Infinity;
