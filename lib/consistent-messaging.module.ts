@@ -23,6 +23,11 @@ import type {
   ConsistentMessagingModuleOptions,
   ResolvedMessagingOptions,
 } from './interfaces/consistent-messaging-options.interface';
+import { MessageSequencer } from './ordering/message.sequencer';
+import { OrderingGate } from './ordering/ordering.gate';
+import { ParkedMessageReleaser } from './ordering/parked-message.releaser';
+import { PositionStore } from './ordering/position.store';
+import { SequenceStore } from './ordering/sequence.store';
 import { OutboxStore } from './outbox/outbox.store';
 import { ConsistentMessagePipeline } from './pipeline/consistent-message.pipeline';
 import { HandlerRegistry } from './pipeline/handler.registry';
@@ -102,6 +107,11 @@ import { InFlightMessages } from './metrics/in-flight-messages';
     DispatchMarker,
     OutboxRelay,
     OutboxSweeper,
+    SequenceStore,
+    MessageSequencer,
+    PositionStore,
+    OrderingGate,
+    ParkedMessageReleaser,
     HandlerRegistry,
     ConsistentMessagePipeline,
     MessageBatcher,

@@ -61,6 +61,7 @@ export function resolveMessagingOptions(
       intervalMs: given.retention?.intervalMs ?? 60000,
       batchSize: given.retention?.batchSize ?? 1000,
       deadLettersMs: given.retention?.deadLettersMs ?? 14 * DAY_MS,
+      orderingKeysMs: given.retention?.orderingKeysMs ?? 30 * DAY_MS,
     },
     faultHooks: given.faultHooks ?? {},
   };
@@ -120,6 +121,7 @@ function findProblems(options: ResolvedMessagingOptions): string[] {
     ['retention.batchSize', options.retention.batchSize, 1],
     // A dead letter is a message nobody handled yet: kept an hour at least, to be seen and retried.
     ['retention.deadLettersMs', options.retention.deadLettersMs, 3_600_000],
+    ['retention.orderingKeysMs', options.retention.orderingKeysMs, 0],
   ];
   for (const [name, value, min, max = Number.MAX_SAFE_INTEGER] of integers) {
     if (!Number.isInteger(value) || value < min || value > max)
@@ -241,12 +243,18 @@ function poolProblems(
 
 /**
  * The inbox must remember a message as long as a copy can still arrive: through retries (backoff and
- * stalled-job redelivery) and through re-dispatch of any outbox row still kept.
+ * stalled-job redelivery) and through re-dispatch of any outbox row still kept; and ordering keys as
+ * long as the inbox.
  */
 function retentionProblems(options: ResolvedMessagingOptions): string[] {
-  const { inboxMs, outboxMs } = options.retention;
+  const { inboxMs, outboxMs, orderingKeysMs } = options.retention;
   if (!Number.isInteger(inboxMs) || !Number.isInteger(outboxMs)) return [];
   const problems: string[] = [];
+  if (Number.isInteger(orderingKeysMs) && orderingKeysMs < inboxMs) {
+    problems.push(
+      `retention.orderingKeysMs: at least retention.inboxMs (${inboxMs}), so a key is not started afresh while copies of its messages may still arrive (got ${orderingKeysMs})`,
+    );
+  }
   if (inboxMs < outboxMs) {
     problems.push(
       `retention.inboxMs: at least retention.outboxMs (${outboxMs}), so a re-dispatched outbox row is still deduplicated (got ${inboxMs})`,

@@ -54,6 +54,12 @@ export interface RetentionOptions {
    * Default 14 days.
    */
   deadLettersMs?: number;
+  /**
+   * Idle time after which a sender forgets an ordering key (its next message starts the key
+   * afresh); receivers forget their place on a key after twice this, when nothing of it is parked.
+   * At least `inboxMs`. Default 30 days.
+   */
+  orderingKeysMs?: number;
 }
 
 export interface ConsistentMessagingModuleOptions {

@@ -10,6 +10,8 @@ export interface MessagingCounters {
   handled: number;
   /** Copies of messages already handled, dropped by the inbox. */
   duplicates: number;
+  /** Keyed messages that came before their predecessor was handled, parked until it is. */
+  parked: number;
   /** Outbox messages added to their destination queues (after commit or by the sweeper). */
   dispatched: number;
   /** Attempts that failed and will be retried. */
@@ -68,6 +70,7 @@ export class MessagingMetrics {
   private readonly counters: MessagingCounters = {
     handled: 0,
     duplicates: 0,
+    parked: 0,
     dispatched: 0,
     failedAttempts: 0,
     deadLettered: 0,

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
+import { OutOfTurnError } from '../errors/out-of-turn.error';
 import { TransactionRolledBackError } from '../errors/transaction-rolled-back.error';
 import { FaultInjector } from '../faults/fault-injector';
 import { InboxStore } from '../inbox/inbox.store';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { toMessageInstance } from '../messages/message-type';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
+import { OrderingGate, type Admission } from '../ordering/ordering.gate';
+import { ParkedMessageReleaser } from '../ordering/parked-message.releaser';
+import type { Releasable } from '../ordering/position.store';
 import { OutboxStore } from '../outbox/outbox.store';
 import { OutboxRelay } from '../relay/outbox.relay';
 import type { UnitOfWork } from '../unit-of-work/unit-of-work';
@@ -13,14 +17,23 @@ import { UnitOfWorkRunner } from '../unit-of-work/unit-of-work.runner';
 import type { IncomingMessage } from './incoming-message.interface';
 import { MessageContext } from './message-context';
 
-export type PipelineOutcome = 'handled' | 'duplicate';
+/** `parked`: a keyed message that came before its predecessor was handled waits for it. */
+export type PipelineOutcome = 'handled' | 'duplicate' | 'parked';
+
+/** What a batch committed: the messages to dispatch, and the parked messages whose turn came. */
+export interface CommittedBatch {
+  committed: OutboxMessage[];
+  releases: Releasable[];
+}
 
 /**
  * The consistent pipeline for one incoming message:
- * 1. begin; record (endpoint, message id) in the inbox: a duplicate stops here;
+ * 1. begin; a keyed message passes the ordering gate (or is parked, or dropped as a duplicate);
+ *    record (endpoint, message id) in the inbox: a duplicate stops here;
  * 2. run every handler of the type with the transactional EntityManager;
  * 3. write outgoing messages to the outbox; commit;
- * 4. dispatch them; the caller acknowledges the job last.
+ * 4. dispatch them, and release the parked message that comes next; the caller acknowledges the
+ *    job last.
  * A duplicate re-dispatches what the first run left pending, unchanged.
  */
 @Injectable()
@@ -32,26 +45,31 @@ export class ConsistentMessagePipeline {
     private readonly outbox: OutboxStore,
     private readonly relay: OutboxRelay,
     private readonly faults: FaultInjector,
+    private readonly gate: OrderingGate,
+    private readonly releaser: ParkedMessageReleaser,
   ) {}
 
   async handle(message: IncomingMessage): Promise<PipelineOutcome> {
     const { envelope } = message;
-    const { result: isNew, committed } = await this.runner.runNew(
+    const { result: admission, committed } = await this.runner.runNew(
       envelope,
-      async (unitOfWork) => {
+      async (unitOfWork): Promise<Admission> => {
+        const admitted = await this.gate.admit(unitOfWork.queryRunner, envelope);
+        if (admitted.verdict !== 'handle') return admitted;
         const recorded = await this.inbox.tryRecord(
           unitOfWork.queryRunner,
           this.options.endpoint,
           envelope.id,
           envelope.type,
         );
-        if (!recorded) return false;
+        if (!recorded) return { verdict: 'duplicate' };
         await this.runHandlers(message, unitOfWork);
-        return true;
+        return admitted;
       },
       message.signal,
     );
-    if (!isNew) {
+    if (admission.verdict === 'parked') return 'parked';
+    if (admission.verdict === 'duplicate') {
       await this.relay.dispatchCommitted(
         await this.outbox.findPendingCausedBy(envelope.id, this.options.endpoint),
         { incomingMessageId: envelope.id },
@@ -59,6 +77,7 @@ export class ConsistentMessagePipeline {
       return 'duplicate';
     }
     await this.relay.dispatchCommitted(committed, { incomingMessageId: envelope.id });
+    await this.releaser.release(admission.release ? [admission.release] : []);
     await this.faults.at('afterMarkBeforeAck', {
       messageIds: committed.map((message) => message.id),
       incomingMessageId: envelope.id,
@@ -68,11 +87,11 @@ export class ConsistentMessagePipeline {
 
   /**
    * Several messages in one transaction: one inbox insert, each message's handlers in turn, one
-   * outbox insert, one commit. Rejects if anything fails, a duplicate included: nothing is committed
-   * then, and the caller handles the messages one by one. Returns the messages to dispatch.
+   * outbox insert, one commit. Rejects if anything fails, a duplicate or a keyed message out of its
+   * turn included: nothing is committed then, and the caller handles the messages one by one.
    */
-  async commitBatch(messages: IncomingMessage[]): Promise<OutboxMessage[]> {
-    const { committed } = await this.runner.runNew(
+  async commitBatch(messages: IncomingMessage[]): Promise<CommittedBatch> {
+    const { result: releases, committed } = await this.runner.runNew(
       null,
       async (unitOfWork) => {
         await this.inbox.recordAll(
@@ -80,20 +99,30 @@ export class ConsistentMessagePipeline {
           this.options.endpoint,
           messages.map((message) => message.envelope),
         );
+        const releases: Releasable[] = [];
         for (const message of messages) {
+          const admitted = await this.gate.admit(unitOfWork.queryRunner, message.envelope);
+          if (admitted.verdict !== 'handle')
+            throw new OutOfTurnError(message.envelope.id, admitted.verdict);
+          if (admitted.release) releases.push(admitted.release);
           unitOfWork.beginMessage(message.envelope);
           await this.runHandlers(message, unitOfWork);
         }
+        return releases;
       },
       AbortSignal.any(messages.map((message) => message.signal)),
     );
-    return committed;
+    return { committed, releases };
   }
 
   /** Dispatches what a batch committed; its jobs are acknowledged after this. */
-  async dispatchBatch(committed: OutboxMessage[], messages: IncomingMessage[]): Promise<void> {
+  async dispatchBatch(
+    { committed, releases }: CommittedBatch,
+    messages: IncomingMessage[],
+  ): Promise<void> {
     const incomingMessageIds = messages.map((message) => message.envelope.id);
     await this.relay.dispatchCommitted(committed, { incomingMessageIds });
+    await this.releaser.release(releases);
     await this.faults.at('afterMarkBeforeAck', {
       messageIds: committed.map((message) => message.id),
       incomingMessageIds,

@@ -2,8 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { thrownText } from '../errors/thrown-text';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
-import type { OutboxMessage } from '../outbox/outbox-message.interface';
-import { ConsistentMessagePipeline, type PipelineOutcome } from './consistent-message.pipeline';
+import {
+  ConsistentMessagePipeline,
+  type CommittedBatch,
+  type PipelineOutcome,
+} from './consistent-message.pipeline';
 import type { IncomingMessage } from './incoming-message.interface';
 
 interface Waiting {
@@ -75,7 +78,7 @@ export class MessageBatcher {
   }
 
   /** The batch's messages to dispatch once committed; undefined if it rolled back. */
-  private async commitTogether(batch: Waiting[]): Promise<OutboxMessage[] | undefined> {
+  private async commitTogether(batch: Waiting[]): Promise<CommittedBatch | undefined> {
     try {
       return await this.pipeline.commitBatch(batch.map((waiting) => waiting.message));
     } catch (error) {

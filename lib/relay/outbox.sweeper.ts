@@ -4,6 +4,7 @@ import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants'
 import { thrownText } from '../errors/thrown-text';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { MessagingMetrics } from '../metrics/messaging.metrics';
+import { ParkedMessageReleaser } from '../ordering/parked-message.releaser';
 import { OutboxStore } from '../outbox/outbox.store';
 import { inOwnTransaction } from '../storage/own-transaction';
 import { MessageDispatcher, type DispatchResult } from '../transport/message.dispatcher';
@@ -21,7 +22,8 @@ export interface SweepResult {
 }
 
 /**
- * Finds committed messages left undispatched (crash after commit, Redis outage) and dispatches them.
+ * Finds committed messages left undispatched (crash after commit, Redis outage) and dispatches them,
+ * and parked messages whose release was lost the same ways.
  * Every instance sweeps; `FOR UPDATE SKIP LOCKED` gives each batch to one instance only. Rows are
  * dispatched one by one: a row that can never be dispatched is flagged and skipped, one that fails
  * now stays pending, and neither holds up the rows behind it.
@@ -43,6 +45,7 @@ export class OutboxSweeper {
     private readonly dispatcher: MessageDispatcher,
     private readonly metrics: MessagingMetrics,
     private readonly transactions: AmbientTransactions,
+    private readonly releaser: ParkedMessageReleaser,
   ) {}
 
   start(): void {
@@ -125,6 +128,12 @@ export class OutboxSweeper {
       if (claimed === this.options.relay.sweepBatchSize) next = 0;
     } catch (error) {
       this.logger.warn(`Outbox sweep failed, will retry: ${thrownText(error)}`);
+    }
+    try {
+      const released = await this.releaser.releaseDue();
+      if (released > 0) this.logger.log(`Released ${released} parked message(s) whose turn had come`);
+    } catch (error) {
+      this.logger.warn(`Releasing parked messages failed, will retry: ${thrownText(error)}`);
     }
     this.schedule(next);
   }

@@ -11,17 +11,20 @@ export interface RetentionRun {
   outboxDeleted: number;
   inboxDeleted: number;
   deadLettersDeleted: number;
+  /** Senders' and receivers' state of ordering keys idle too long (see `retention.orderingKeysMs`). */
+  orderingKeysDeleted: number;
   batches: number;
 }
 
-type Deleted = 'outboxDeleted' | 'inboxDeleted' | 'deadLettersDeleted';
+type Deleted = 'outboxDeleted' | 'inboxDeleted' | 'deadLettersDeleted' | 'orderingKeysDeleted';
 
 /** Longest a run holds the lock; it stops after half of it and continues at the next interval. */
 const LEASE_MS = 60000;
 
 /**
  * Deletes dispatched outbox rows older than `retention.outboxMs`, inbox records older than
- * `retention.inboxMs` and this endpoint's dead letters older than `retention.deadLettersMs`, in
+ * `retention.inboxMs`, this endpoint's dead letters older than `retention.deadLettersMs` and the
+ * state of ordering keys idle longer than `retention.orderingKeysMs` (receivers': twice that), in
  * batches of `retention.batchSize`, one instance of the endpoint at a time. Each batch is its own
  * short autocommit statement, so the pipeline's inserts never wait long.
  */
@@ -61,11 +64,13 @@ export class RetentionCleaner {
       outboxDeleted: 0,
       inboxDeleted: 0,
       deadLettersDeleted: 0,
+      orderingKeysDeleted: 0,
       batches: 0,
     };
     const token = await this.lock.acquire(LEASE_MS);
     if (!token) return { ...run, skipped: true };
-    const { outboxMs, inboxMs, deadLettersMs, batchSize } = this.options.retention;
+    const { outboxMs, inboxMs, deadLettersMs, orderingKeysMs, batchSize } =
+      this.options.retention;
     const deletes: [Deleted, () => Promise<number>][] = [
       ['outboxDeleted', () => this.store.deleteDispatchedOutbox(outboxMs, batchSize)],
       ['inboxDeleted', () => this.store.deleteProcessedInbox(inboxMs, batchSize)],
@@ -73,6 +78,9 @@ export class RetentionCleaner {
         'deadLettersDeleted',
         () => this.deadLetters.deleteOlderThan(this.options.endpoint, deadLettersMs, batchSize),
       ],
+      ['orderingKeysDeleted', () => this.store.deleteIdleSequences(orderingKeysMs, batchSize)],
+      // A receiver keeps its place longer than any sender the same option applies to.
+      ['orderingKeysDeleted', () => this.store.deleteIdlePositions(2 * orderingKeysMs, batchSize)],
     ];
     const deadline = Date.now() + LEASE_MS / 2;
     try {
@@ -103,9 +111,10 @@ export class RetentionCleaner {
   private async tick(): Promise<void> {
     try {
       const run = await this.runOnce();
-      if (run.outboxDeleted + run.inboxDeleted + run.deadLettersDeleted > 0) {
+      const { outboxDeleted, inboxDeleted, deadLettersDeleted, orderingKeysDeleted } = run;
+      if (outboxDeleted + inboxDeleted + deadLettersDeleted + orderingKeysDeleted > 0) {
         this.logger.log(
-          `Retention: deleted ${run.outboxDeleted} outbox row(s), ${run.inboxDeleted} inbox record(s), ${run.deadLettersDeleted} dead letter(s)`,
+          `Retention: deleted ${outboxDeleted} outbox row(s), ${inboxDeleted} inbox record(s), ${deadLettersDeleted} dead letter(s), ${orderingKeysDeleted} ordering key state(s)`,
         );
       }
     } catch (error) {

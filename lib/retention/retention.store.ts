@@ -28,4 +28,18 @@ export class RetentionStore {
       await this.dataSource.query(this.sql.inbox.deleteProcessed, [olderThanMs, limit]),
     );
   }
+
+  /** Deletes up to `limit` senders' ordering keys idle for more than `idleMs`; returns how many. */
+  async deleteIdleSequences(idleMs: number, limit: number): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(this.sql.ordering.deleteIdleSequences, [idleMs, limit]),
+    );
+  }
+
+  /** Deletes up to `limit` receivers' positions idle for more than `idleMs`, with nothing parked. */
+  async deleteIdlePositions(idleMs: number, limit: number): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(this.sql.ordering.deleteIdlePositions, [idleMs, limit]),
+    );
+  }
 }

@@ -8,7 +8,7 @@ import { dialectOf } from './storage-dialects';
  * and runs each name once, so a version that adds tables or columns moves this forward: the
  * migration runs once more and adds what an earlier version's tables lack.
  */
-const SCHEMA_TIMESTAMP = 1796169600000;
+const SCHEMA_TIMESTAMP = 1796256000000;
 
 /**
  * A TypeORM migration class creating the library's tables for a table prefix, or bringing those of

@@ -25,6 +25,7 @@ export interface MessagingStatements {
   inbox: InboxStatements;
   subscriptions: SubscriptionStatements;
   deadLetters: DeadLetterStatements;
+  ordering: OrderingStatements;
   schema: SchemaStatements;
 }
 
@@ -132,6 +133,57 @@ export interface DeadLetterStatements {
   readonly deleteMessage: string;
   /** (older than ms, endpoint, limit). */
   readonly deleteOlderThan: string;
+}
+
+/** Where a receiving endpoint stands on one ordering key: what it handled last, how many wait. */
+export interface KeyPosition {
+  /** Sequence of the last message handled; 0 before the first. */
+  last: number;
+  /** Whether messages are parked until their predecessor is handled (MySQL answers 0 or 1, not how many). */
+  parked: number;
+}
+
+/**
+ * Per-key ordering (see `ordering/`). A key is (origin endpoint, ordering key): senders number each
+ * key's messages per destination, receivers keep their position on each key and park early
+ * messages.
+ */
+export interface OrderingStatements {
+  /**
+   * (origin, destination, key, first sequence of a new key, count): takes the key's next `count`
+   * sequence numbers and locks its row until the transaction ends; read by `sequenceOf`.
+   */
+  readonly nextSequence: string;
+  /** The last sequence number taken, and whether the key's row was new. */
+  sequenceOf(result: unknown): { last: number; created: boolean };
+  /** (endpoint, origin, key): locks the receiver's position on the key (made at 0); read by `positionOf`. */
+  readonly lockPosition: string;
+  positionOf(result: unknown): KeyPosition;
+  /** (last, change of parked, endpoint, origin, key). */
+  readonly setPosition: string;
+  /** (endpoint, origin, key, sequence, previous, message id, envelope): skips one parked already. */
+  readonly park: string;
+  /** How many rows a `park` wrote (0 or 1). */
+  parkedRows(result: unknown): number;
+  /** (endpoint, origin, key, sequence): deletes its parked row; read by `affectedRows`. */
+  readonly unpark: string;
+  /** (endpoint, origin, key): a row when any message of the key is parked. */
+  readonly anyParked: string;
+  /**
+   * (endpoint, origin, key, previous): `envelope` of the parked message that follows `previous`,
+   * else of the first one parked as the start of a new run (previous 0).
+   */
+  readonly successor: string;
+  /**
+   * (endpoint, parked longer than ms, limit): `envelope` and the key's `last_sequence` of parked
+   * messages whose predecessor was handled, or that start a new run of a key with nothing else
+   * parked (a release lost to a crash).
+   */
+  readonly releasable: string;
+  /** (idle longer than ms, limit): deletes senders' key rows; read by `affectedRows`. */
+  readonly deleteIdleSequences: string;
+  /** (idle longer than ms, limit): deletes receivers' positions with nothing parked; read by `affectedRows`. */
+  readonly deleteIdlePositions: string;
 }
 
 /** A column added since the tables were first created, with the statement that adds it. */

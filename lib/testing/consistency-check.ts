@@ -1,5 +1,6 @@
 import type { FaultContext, FaultPoint } from '../faults/fault-hooks.interface';
 import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import type { PipelineOutcome } from '../pipeline/consistent-message.pipeline';
 import { messagingTableNames } from '../storage/messaging-table-names';
 import { emptyTables } from '../storage/test-tables';
 import type { EndpointUnderTest } from './endpoint-under-test';
@@ -203,7 +204,7 @@ export class ConsistencyCheck {
   }
 
   /** Delivers the message until an attempt succeeds, as BullMQ would. */
-  private async untilHandled(): Promise<'handled' | 'duplicate'> {
+  private async untilHandled(): Promise<PipelineOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.endpoint.attempt(this.envelope);

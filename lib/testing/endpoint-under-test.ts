@@ -17,7 +17,10 @@ import {
 import { messageTypeOfInstance } from '../messages/message-type';
 import { InFlightMessages } from '../metrics/in-flight-messages';
 import { OutboxStore } from '../outbox/outbox.store';
-import { ConsistentMessagePipeline } from '../pipeline/consistent-message.pipeline';
+import {
+  ConsistentMessagePipeline,
+  type PipelineOutcome,
+} from '../pipeline/consistent-message.pipeline';
 import {
   HandlerRegistry,
   type HandlerLayer,
@@ -100,7 +103,7 @@ export class EndpointUnderTest {
   }
 
   /** One attempt that throws when it fails; waits for what it dispatches in the background. */
-  async attempt(envelope: MessageEnvelope): Promise<'handled' | 'duplicate'> {
+  async attempt(envelope: MessageEnvelope): Promise<PipelineOutcome> {
     const { payload } = parseEnvelope(envelope);
     const handlers = this.handlersFor(envelope.type);
     const message = { envelope, payload, handlers, signal: new AbortController().signal };

@@ -16,7 +16,8 @@ export interface RecordedMessage {
 
 /** One attempt at a message in this process: what `handle()` returns. */
 export interface Handling {
-  outcome: 'handled' | 'duplicate' | 'failed';
+  /** `parked`: a keyed message ahead of its predecessor waits for it (see README, "Ordering"). */
+  outcome: 'handled' | 'duplicate' | 'parked' | 'failed';
   /** Why the attempt failed (outcome `failed`). */
   error?: Error;
   /** What the endpoint recorded while handling this message (its id is their causation id). */
@@ -25,7 +26,7 @@ export interface Handling {
 
 /** A message delivered through its queue and worker, retries included: what `deliver()` returns. */
 export interface Delivery {
-  outcome: 'handled' | 'duplicate' | 'dead-lettered';
+  outcome: 'handled' | 'duplicate' | 'parked' | 'dead-lettered';
   attempts: number;
   /** The last failure's text (outcome `dead-lettered`). */
   error?: string;

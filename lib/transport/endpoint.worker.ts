@@ -11,7 +11,7 @@ import {
 } from '../pipeline/consistent-message.pipeline';
 import { AttemptTimeoutError } from '../errors/attempt-timeout.error';
 import { InFlightMessages } from '../metrics/in-flight-messages';
-import { MessagingMetrics } from '../metrics/messaging.metrics';
+import { MessagingMetrics, type MessagingCounter } from '../metrics/messaging.metrics';
 import { HandlerRegistry, type RegisteredHandler } from '../pipeline/handler.registry';
 import { IdempotentMessagePipeline } from '../pipeline/idempotent-message.pipeline';
 import type { IncomingMessage } from '../pipeline/incoming-message.interface';
@@ -223,7 +223,7 @@ export class EndpointWorker {
   }
 
   protected reportCompletion(job: Job<MessageEnvelope>, outcome: PipelineOutcome): void {
-    this.metrics.increment(outcome === 'duplicate' ? 'duplicates' : 'handled');
+    this.metrics.increment(COUNTER_OF[outcome]);
     // Completed with every attempt used up: retried from outside (bull-board), or on its last.
     if (job.attemptsMade >= (job.opts.attempts ?? 1))
       this.deadLetters
@@ -261,6 +261,12 @@ export class EndpointWorker {
       );
   }
 }
+
+const COUNTER_OF: Record<PipelineOutcome, MessagingCounter> = {
+  handled: 'handled',
+  duplicate: 'duplicates',
+  parked: 'parked',
+};
 
 /** Whether this failure leaves the job failed for good: no attempts left, or not retriable. */
 function isLastAttempt(job: Job, error: unknown): boolean {

@@ -6,6 +6,7 @@ import { FaultInjector } from '../faults/fault-injector';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import { MessagingMetrics } from '../metrics/messaging.metrics';
 import { endpointNameProblem, messageIdProblem } from '../messages/message-rules';
+import { sequencedDestinations } from '../ordering/ordering-headers';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { jobOptionsOf } from './job-options';
 import { OncePerInterval } from './once-per-interval';
@@ -136,6 +137,9 @@ export class MessageDispatcher {
     subscribersOf: (type: string) => Promise<Subscribers>,
   ): Promise<{ destinations: string[]; held?: SubscriptionsUnknownError } | Error> {
     if (message.destination) return { destinations: [message.destination] };
+    // A keyed event goes to the subscribers it was numbered for when it committed.
+    const sequenced = sequencedDestinations(message.headers);
+    if (sequenced) return { destinations: sequenced };
     try {
       const { endpoints, unknown } = await subscribersOf(message.type);
       if (unknown.length === 0) return { destinations: endpoints };

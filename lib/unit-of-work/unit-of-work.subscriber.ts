@@ -16,6 +16,7 @@ import { ForeignConnectionError } from '../errors/foreign-connection.error';
 import { thrownText } from '../errors/thrown-text';
 import { TransactionRolledBackError } from '../errors/transaction-rolled-back.error';
 import { FaultInjector } from '../faults/fault-injector';
+import { MessageSequencer } from '../ordering/message.sequencer';
 import { pullDomainEvents } from '../outbox/domain-events';
 import { OutboxStore } from '../outbox/outbox.store';
 import { OutboxRelay } from '../relay/outbox.relay';
@@ -46,6 +47,7 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
     private readonly relay: OutboxRelay,
     private readonly faults: FaultInjector,
     @Inject(STORAGE_DIALECT) private readonly dialect: StorageDialect,
+    private readonly sequencer: MessageSequencer,
   ) {}
 
   /**
@@ -91,7 +93,10 @@ export class UnitOfWorkSubscriber implements EntitySubscriberInterface {
     if (unitOfWork.inSavepoint) return unitOfWork.savepointReleased();
     if (unitOfWork.rolledBackBy) throw new TransactionRolledBackError(unitOfWork.rolledBackBy);
     const messages = unitOfWork.takePending();
-    if (messages.length > 0) await this.store.insert(event.queryRunner, messages);
+    if (messages.length > 0) {
+      await this.sequencer.sequence(event.queryRunner, messages);
+      await this.store.insert(event.queryRunner, messages);
+    }
     const batch = unitOfWork.handling.length > 1;
     await this.faults.at('beforeCommit', {
       messageIds: unitOfWork.written.map((message) => message.id),

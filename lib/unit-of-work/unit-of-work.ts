@@ -13,6 +13,11 @@ import {
   serializedShape,
 } from '../messages/message-rules';
 import { messageTypeOfInstance } from '../messages/message-type';
+import {
+  ORDERING_KEY_HEADER,
+  orderingHeadersProblem,
+  orderingKeyProblem,
+} from '../ordering/ordering-headers';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { type Submission, submissionMessageId } from './submission';
 
@@ -143,6 +148,8 @@ export class UnitOfWork {
       reservedKeyProblem(message) ??
       serialized.problem ??
       customHeadersProblem(options.headers) ??
+      orderingHeadersProblem(options.headers) ??
+      (options.orderingKey !== undefined ? orderingKeyProblem(options.orderingKey) : undefined) ??
       (type.length > MAX_NAME_LENGTH
         ? `message type "${type.slice(0, 40)}…" is too long`
         : undefined);
@@ -156,6 +163,7 @@ export class UnitOfWork {
       payload: JSON.stringify(serialized.shape),
       headers: {
         ...options.headers,
+        ...(options.orderingKey !== undefined && { [ORDERING_KEY_HEADER]: options.orderingKey }),
         correlationId: origin.correlationId,
         causationId: origin.incoming?.id ?? null,
         originEndpoint: this.endpoint,

@@ -3,6 +3,7 @@ import { mysqlConnections } from './connections';
 import { mysqlDeadLetterStatements } from './dead-letters.sql';
 import { mysqlErrors } from './errors';
 import { mysqlInboxStatements } from './inbox.sql';
+import { mysqlOrderingStatements } from './ordering.sql';
 import { mysqlOutboxStatements } from './outbox.sql';
 import { mysqlSchemaStatements, mysqlTestTableStatements } from './schema.sql';
 import { mysqlSubscriptionStatements } from './subscriptions.sql';
@@ -16,6 +17,7 @@ export const mysqlDialect: StorageDialect = {
     inbox: mysqlInboxStatements(tables.inbox),
     subscriptions: mysqlSubscriptionStatements(tables.subscriptions),
     deadLetters: mysqlDeadLetterStatements(tables.deadLetters),
+    ordering: mysqlOrderingStatements(tables),
     schema: mysqlSchemaStatements(tables),
   }),
   testTables: mysqlTestTableStatements,

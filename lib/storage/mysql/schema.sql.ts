@@ -16,9 +16,12 @@ const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
  * - subscriptions: the event subscribers this endpoint has dispatched to, remembered beside the
  *   outbox so that a Redis that lost its subscriptions is noticed (see SubscriptionRegistry).
  * - dead letters `ix_endpoint (endpoint, id)`: the newest-first list; `ix_failed_at`: cleanup.
+ * - ordering: `ix_updated_at` finds idle keys for cleanup; parked `ix_previous` finds the message
+ *   that follows one just handled, `ix_parked_at` those whose release a crash lost.
  */
 export function mysqlSchemaStatements(tables: MessagingTableNames): SchemaStatements {
   const { outbox, inbox, subscriptions, deadLetters } = tables;
+  const { orderingSequences, orderingPositions, orderingParked } = tables;
   return {
     create: [
       {
@@ -93,8 +96,63 @@ export function mysqlSchemaStatements(tables: MessagingTableNames): SchemaStatem
     ) ${TABLE_OPTIONS}`,
         ],
       },
+      {
+        table: orderingSequences,
+        sql: [
+          `CREATE TABLE IF NOT EXISTS \`${orderingSequences}\` (
+      \`origin_endpoint\` VARCHAR(191) NOT NULL,
+      \`destination\` VARCHAR(191) NOT NULL,
+      \`ordering_key\` VARCHAR(191) NOT NULL,
+      \`last_sequence\` BIGINT UNSIGNED NOT NULL,
+      \`updated_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      PRIMARY KEY (\`origin_endpoint\`, \`destination\`, \`ordering_key\`),
+      KEY \`ix_updated_at\` (\`updated_at\`)
+    ) ${TABLE_OPTIONS}`,
+        ],
+      },
+      {
+        table: orderingPositions,
+        sql: [
+          `CREATE TABLE IF NOT EXISTS \`${orderingPositions}\` (
+      \`endpoint\` VARCHAR(191) NOT NULL,
+      \`origin_endpoint\` VARCHAR(191) NOT NULL,
+      \`ordering_key\` VARCHAR(191) NOT NULL,
+      \`last_sequence\` BIGINT UNSIGNED NOT NULL DEFAULT 0,
+      \`parked\` INT UNSIGNED NOT NULL DEFAULT 0,
+      \`updated_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      PRIMARY KEY (\`endpoint\`, \`origin_endpoint\`, \`ordering_key\`),
+      KEY \`ix_updated_at\` (\`updated_at\`)
+    ) ${TABLE_OPTIONS}`,
+        ],
+      },
+      {
+        table: orderingParked,
+        sql: [
+          `CREATE TABLE IF NOT EXISTS \`${orderingParked}\` (
+      \`endpoint\` VARCHAR(191) NOT NULL,
+      \`origin_endpoint\` VARCHAR(191) NOT NULL,
+      \`ordering_key\` VARCHAR(191) NOT NULL,
+      \`sequence\` BIGINT UNSIGNED NOT NULL,
+      \`previous\` BIGINT UNSIGNED NOT NULL,
+      \`message_id\` VARCHAR(191) NOT NULL,
+      \`envelope\` LONGTEXT NOT NULL,
+      \`parked_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      PRIMARY KEY (\`endpoint\`, \`origin_endpoint\`, \`ordering_key\`, \`sequence\`),
+      KEY \`ix_previous\` (\`endpoint\`, \`origin_endpoint\`, \`ordering_key\`, \`previous\`),
+      KEY \`ix_parked_at\` (\`endpoint\`, \`parked_at\`)
+    ) ${TABLE_OPTIONS}`,
+        ],
+      },
     ],
-    drop: [deadLetters, subscriptions, inbox, outbox].map(
+    drop: [
+      orderingParked,
+      orderingPositions,
+      orderingSequences,
+      deadLetters,
+      subscriptions,
+      inbox,
+      outbox,
+    ].map(
       (table) => `DROP TABLE IF EXISTS \`${table}\``,
     ),
     addedColumns: [

@@ -3,6 +3,7 @@ import { postgresConnections } from './connections';
 import { postgresDeadLetterStatements } from './dead-letters.sql';
 import { postgresErrors } from './errors';
 import { postgresInboxStatements } from './inbox.sql';
+import { postgresOrderingStatements } from './ordering.sql';
 import { postgresOutboxStatements } from './outbox.sql';
 import { postgresSchemaStatements, postgresTestTableStatements } from './schema.sql';
 import { postgresSubscriptionStatements } from './subscriptions.sql';
@@ -16,6 +17,7 @@ export const postgresDialect: StorageDialect = {
     inbox: postgresInboxStatements(tables.inbox),
     subscriptions: postgresSubscriptionStatements(tables.subscriptions),
     deadLetters: postgresDeadLetterStatements(tables.deadLetters),
+    ordering: postgresOrderingStatements(tables),
     schema: postgresSchemaStatements(tables),
   }),
   testTables: postgresTestTableStatements,

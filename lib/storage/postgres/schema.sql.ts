@@ -10,11 +10,13 @@ const index = (table: string, name: string) => `"${table}_${name}"`;
  * DDL for PostgreSQL 13+, in the current schema. The indexes are those of the MySQL tables, but:
  * - outbox `ix_pending` is a partial index of the pending rows' ids: the sweeper's claim and the
  *   lag read only those; `ix_dispatched` is the dispatched rows by date, for cleanup.
+ * - ordering: as on MySQL.
  * - times are `timestamptz(3)`, set by `clock_timestamp()` (the moment of the statement, as MySQL's
  *   `NOW(3)`, not the transaction's start).
  */
 export function postgresSchemaStatements(tables: MessagingTableNames): SchemaStatements {
   const { outbox, inbox, subscriptions, deadLetters } = tables;
+  const { orderingSequences, orderingPositions, orderingParked } = tables;
   return {
     create: [
       {
@@ -90,8 +92,63 @@ export function postgresSchemaStatements(tables: MessagingTableNames): SchemaSta
           `CREATE INDEX IF NOT EXISTS ${index(deadLetters, 'ix_failed_at')} ON "${deadLetters}" ("failed_at")`,
         ],
       },
+      {
+        table: orderingSequences,
+        sql: [
+          `CREATE TABLE IF NOT EXISTS "${orderingSequences}" (
+      "origin_endpoint" VARCHAR(191) NOT NULL,
+      "destination" VARCHAR(191) NOT NULL,
+      "ordering_key" VARCHAR(191) NOT NULL,
+      "last_sequence" BIGINT NOT NULL,
+      "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT clock_timestamp(),
+      PRIMARY KEY ("origin_endpoint", "destination", "ordering_key")
+    )`,
+          `CREATE INDEX IF NOT EXISTS ${index(orderingSequences, 'ix_updated_at')} ON "${orderingSequences}" ("updated_at")`,
+        ],
+      },
+      {
+        table: orderingPositions,
+        sql: [
+          `CREATE TABLE IF NOT EXISTS "${orderingPositions}" (
+      "endpoint" VARCHAR(191) NOT NULL,
+      "origin_endpoint" VARCHAR(191) NOT NULL,
+      "ordering_key" VARCHAR(191) NOT NULL,
+      "last_sequence" BIGINT NOT NULL DEFAULT 0,
+      "parked" INTEGER NOT NULL DEFAULT 0,
+      "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT clock_timestamp(),
+      PRIMARY KEY ("endpoint", "origin_endpoint", "ordering_key")
+    )`,
+          `CREATE INDEX IF NOT EXISTS ${index(orderingPositions, 'ix_updated_at')} ON "${orderingPositions}" ("updated_at")`,
+        ],
+      },
+      {
+        table: orderingParked,
+        sql: [
+          `CREATE TABLE IF NOT EXISTS "${orderingParked}" (
+      "endpoint" VARCHAR(191) NOT NULL,
+      "origin_endpoint" VARCHAR(191) NOT NULL,
+      "ordering_key" VARCHAR(191) NOT NULL,
+      "sequence" BIGINT NOT NULL,
+      "previous" BIGINT NOT NULL,
+      "message_id" VARCHAR(191) NOT NULL,
+      "envelope" TEXT NOT NULL,
+      "parked_at" TIMESTAMPTZ(3) NOT NULL DEFAULT clock_timestamp(),
+      PRIMARY KEY ("endpoint", "origin_endpoint", "ordering_key", "sequence")
+    )`,
+          `CREATE INDEX IF NOT EXISTS ${index(orderingParked, 'ix_previous')} ON "${orderingParked}" ("endpoint", "origin_endpoint", "ordering_key", "previous")`,
+          `CREATE INDEX IF NOT EXISTS ${index(orderingParked, 'ix_parked_at')} ON "${orderingParked}" ("endpoint", "parked_at")`,
+        ],
+      },
     ],
-    drop: [deadLetters, subscriptions, inbox, outbox].map(
+    drop: [
+      orderingParked,
+      orderingPositions,
+      orderingSequences,
+      deadLetters,
+      subscriptions,
+      inbox,
+      outbox,
+    ].map(
       (table) => `DROP TABLE IF EXISTS "${table}"`,
     ),
     // The first PostgreSQL tables already had every column.

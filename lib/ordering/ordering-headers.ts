@@ -1,0 +1,94 @@
+import { MalformedMessageError } from '../errors/malformed-message.error';
+import type { MessageHeaders } from '../interfaces/message-envelope.interface';
+
+/** The header holding a message's ordering key, as given to `publish` or `send`. */
+export const ORDERING_KEY_HEADER = 'orderingKey';
+/**
+ * The header holding, for each destination of a keyed message, its place in the key's order at
+ * that destination: JSON `{ "<endpoint>": [sequence, previous] }`, `previous` 0 for the first.
+ */
+export const ORDERING_SEQUENCES_HEADER = 'orderingSequences';
+/** Longest ordering key the ordering tables' keys hold (`VARCHAR(191)`: utf8mb4 keys). */
+export const MAX_ORDERING_KEY_LENGTH = 191;
+
+/** A keyed message's place in its key's order at one destination. */
+export interface OrderedPlace {
+  originEndpoint: string;
+  key: string;
+  sequence: number;
+  /** Sequence of the message before it at this destination; 0 when it starts the key (again). */
+  previous: number;
+}
+
+/** Why an ordering key can't be used, or undefined if it can. */
+export function orderingKeyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string' || key === '') return 'an ordering key must be a non-empty string';
+  if (key.length > MAX_ORDERING_KEY_LENGTH)
+    return `ordering key "${key.slice(0, 20)}…" is ${key.length} characters long, at most ${MAX_ORDERING_KEY_LENGTH}`;
+  return undefined;
+}
+
+/** Why custom headers can't be carried: the ordering headers are the library's own. */
+export function orderingHeadersProblem(headers: Record<string, string> | undefined): string | undefined {
+  const taken = [ORDERING_KEY_HEADER, ORDERING_SEQUENCES_HEADER].find(
+    (name) => headers !== undefined && Object.prototype.hasOwnProperty.call(headers, name),
+  );
+  return taken
+    ? `header "${taken}" is the library's own: give the key as the orderingKey option`
+    : undefined;
+}
+
+/** The places of a keyed message, per destination, as its header carries them. */
+export type Sequences = Record<string, [sequence: number, previous: number]>;
+
+export function formatSequences(sequences: Sequences): string {
+  return JSON.stringify(sequences);
+}
+
+/** The destinations a keyed message was numbered for, or undefined for an unkeyed one. */
+export function sequencedDestinations(headers: MessageHeaders): string[] | undefined {
+  const raw = headers[ORDERING_SEQUENCES_HEADER];
+  if (typeof raw !== 'string') return undefined;
+  try {
+    return Object.keys(JSON.parse(raw) as Sequences);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The message's place at `endpoint`, or undefined when it carries no ordering for it (unkeyed, or
+ * a copy re-sent by hand to an endpoint it was not numbered for). Throws MalformedMessageError
+ * when the headers are not what the library writes.
+ */
+export function orderedPlaceAt(headers: MessageHeaders, endpoint: string): OrderedPlace | undefined {
+  const key = headers[ORDERING_KEY_HEADER];
+  const raw = headers[ORDERING_SEQUENCES_HEADER];
+  if (key === undefined || key === null || raw === undefined || raw === null) return undefined;
+  const problem = orderingKeyProblem(key);
+  if (problem) throw new MalformedMessageError(`"headers.${ORDERING_KEY_HEADER}": ${problem}`);
+  let sequences: unknown;
+  try {
+    sequences = JSON.parse(raw);
+  } catch {
+    throw new MalformedMessageError(`"headers.${ORDERING_SEQUENCES_HEADER}" is not JSON`);
+  }
+  if (typeof sequences !== 'object' || sequences === null || Array.isArray(sequences))
+    throw new MalformedMessageError(`"headers.${ORDERING_SEQUENCES_HEADER}" must be an object`);
+  if (!Object.prototype.hasOwnProperty.call(sequences, endpoint)) return undefined;
+  const place: unknown = (sequences as Record<string, unknown>)[endpoint];
+  if (!isPlace(place))
+    throw new MalformedMessageError(
+      `"headers.${ORDERING_SEQUENCES_HEADER}" of "${endpoint}" must be [sequence, previous]`,
+    );
+  return { originEndpoint: headers.originEndpoint, key, sequence: place[0], previous: place[1] };
+}
+
+function isPlace(value: unknown): value is [number, number] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((n) => Number.isSafeInteger(n) && (n as number) >= 0) &&
+    (value[0] as number) > (value[1] as number)
+  );
+}

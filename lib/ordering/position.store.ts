@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { QueryRunner } from 'typeorm';
+import { MESSAGING_STATEMENTS } from '../consistent-messaging.constants';
+import type { MessageEnvelope } from '../interfaces/message-envelope.interface';
+import { affectedRows } from '../storage/affected-rows';
+import type {
+  KeyPosition,
+  MessagingStatements,
+  OrderingStatements,
+} from '../storage/storage-dialect.interface';
+import type { OrderedPlace } from './ordering-headers';
+
+/** A parked message whose turn has come, and the key's position it was released at. */
+export interface Releasable {
+  envelope: MessageEnvelope;
+  releasedAt: number;
+}
+
+/**
+ * The receivers' ordering tables: each endpoint's position on each key (origin endpoint, ordering
+ * key), and the messages parked until their predecessor is handled. Everything runs in the
+ * caller's transaction; `lock` holds the key's position until it ends.
+ */
+@Injectable()
+export class PositionStore {
+  private readonly sql: OrderingStatements;
+
+  constructor(@Inject(MESSAGING_STATEMENTS) statements: MessagingStatements) {
+    this.sql = statements.ordering;
+  }
+
+  async lock(queryRunner: QueryRunner, endpoint: string, place: OrderedPlace): Promise<KeyPosition> {
+    const result: unknown = await queryRunner.query(this.sql.lockPosition, keyOf(endpoint, place));
+    return this.sql.positionOf(result);
+  }
+
+  /** Sets the last sequence handled and changes the count of parked messages by `parkedChange`. */
+  async set(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    place: OrderedPlace,
+    last: number,
+    parkedChange: number,
+  ): Promise<void> {
+    await queryRunner.query(this.sql.setPosition, [last, parkedChange, ...keyOf(endpoint, place)]);
+  }
+
+  /** Parks the message; false when it is parked already. */
+  async park(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    place: OrderedPlace,
+    envelope: MessageEnvelope,
+  ): Promise<boolean> {
+    const result: unknown = await queryRunner.query(this.sql.park, [
+      ...keyOf(endpoint, place),
+      place.sequence,
+      place.previous,
+      envelope.id,
+      JSON.stringify(envelope),
+    ]);
+    return this.sql.parkedRows(result) > 0;
+  }
+
+  /** Deletes the message's parked row; false when it had none. */
+  async unpark(queryRunner: QueryRunner, endpoint: string, place: OrderedPlace): Promise<boolean> {
+    const result: unknown = await queryRunner.query(this.sql.unpark, [
+      ...keyOf(endpoint, place),
+      place.sequence,
+    ]);
+    return affectedRows(result) > 0;
+  }
+
+  async anyParked(queryRunner: QueryRunner, endpoint: string, place: OrderedPlace): Promise<boolean> {
+    const rows: unknown[] = await queryRunner.query(this.sql.anyParked, keyOf(endpoint, place));
+    return rows.length > 0;
+  }
+
+  /** The parked message that comes after `place`, if any. */
+  async successor(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    place: OrderedPlace,
+  ): Promise<MessageEnvelope | undefined> {
+    const [row]: { envelope: string }[] = await queryRunner.query(this.sql.successor, [
+      ...keyOf(endpoint, place),
+      place.sequence,
+    ]);
+    return row ? (JSON.parse(row.envelope) as MessageEnvelope) : undefined;
+  }
+
+  /** Parked messages of `endpoint` whose turn came more than `olderThanMs` ago. */
+  async releasable(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    olderThanMs: number,
+    limit: number,
+  ): Promise<Releasable[]> {
+    const rows: { envelope: string; last_sequence: string }[] = await queryRunner.query(
+      this.sql.releasable,
+      [endpoint, olderThanMs, limit],
+    );
+    return rows.map((row) => ({
+      envelope: JSON.parse(row.envelope) as MessageEnvelope,
+      releasedAt: Number(row.last_sequence),
+    }));
+  }
+}
+
+function keyOf(endpoint: string, place: OrderedPlace): string[] {
+  return [endpoint, place.originEndpoint, place.key];
+}

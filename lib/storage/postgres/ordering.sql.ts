@@ -1,0 +1,59 @@
+import type { MessagingTableNames } from '../messaging-table-names';
+import { releasablePredicate } from '../ordering-predicates';
+import type { OrderingStatements } from '../storage-dialect.interface';
+import { MS, numbered } from './numbered';
+
+const KEY = 'endpoint = ? AND origin_endpoint = ? AND ordering_key = ?';
+
+/**
+ * The upserts answer with RETURNING; `xmax = 0` tells a row the INSERT made from one the
+ * conflict updated. No DELETE … LIMIT: batches are chosen by row address.
+ */
+export function postgresOrderingStatements(tables: MessagingTableNames): OrderingStatements {
+  const sequences = `"${tables.orderingSequences}"`;
+  const positions = `"${tables.orderingPositions}"`;
+  const parked = `"${tables.orderingParked}"`;
+  const deleteOldest = (table: string, extra = '') =>
+    numbered(`DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM ${table} WHERE updated_at < clock_timestamp() - ${MS} ${extra}
+       ORDER BY updated_at LIMIT ?))`);
+  return {
+    nextSequence: numbered(`INSERT INTO ${sequences} AS s
+       (origin_endpoint, destination, ordering_key, last_sequence) VALUES (?, ?, ?, ?)
+       ON CONFLICT (origin_endpoint, destination, ordering_key) DO UPDATE
+       SET last_sequence = s.last_sequence + ?, updated_at = clock_timestamp()
+       RETURNING last_sequence, (xmax = 0) AS created`),
+    sequenceOf: (result) => {
+      const [row] = result as { last_sequence: string; created: boolean }[];
+      return { last: Number(row.last_sequence), created: row.created };
+    },
+    lockPosition: numbered(`INSERT INTO ${positions} AS k (endpoint, origin_endpoint, ordering_key)
+       VALUES (?, ?, ?)
+       ON CONFLICT (endpoint, origin_endpoint, ordering_key) DO UPDATE
+       SET updated_at = clock_timestamp()
+       RETURNING last_sequence, parked`),
+    positionOf: (result) => {
+      const [row] = result as { last_sequence: string; parked: number }[];
+      return { last: Number(row.last_sequence), parked: Number(row.parked) };
+    },
+    setPosition: numbered(
+      `UPDATE ${positions} SET last_sequence = ?, parked = parked + ?, updated_at = clock_timestamp() WHERE ${KEY}`,
+    ),
+    park: numbered(`INSERT INTO ${parked}
+       (endpoint, origin_endpoint, ordering_key, sequence, previous, message_id, envelope)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING sequence`),
+    parkedRows: (result) => (Array.isArray(result) ? result.length : 0),
+    unpark: numbered(`DELETE FROM ${parked} WHERE ${KEY} AND sequence = ?`),
+    anyParked: numbered(`SELECT 1 AS parked FROM ${parked} WHERE ${KEY} LIMIT 1`),
+    successor: numbered(`SELECT envelope FROM ${parked} WHERE ${KEY} AND previous IN (?, 0)
+       ORDER BY previous DESC, sequence LIMIT 1`),
+    releasable: numbered(`SELECT p.envelope, k.last_sequence FROM ${parked} p JOIN ${positions} k
+         ON k.endpoint = p.endpoint AND k.origin_endpoint = p.origin_endpoint
+         AND k.ordering_key = p.ordering_key
+       WHERE p.endpoint = ? AND p.parked_at < clock_timestamp() - ${MS}
+         AND ${releasablePredicate(parked)}
+       ORDER BY p.parked_at LIMIT ?`),
+    deleteIdleSequences: deleteOldest(sequences),
+    deleteIdlePositions: deleteOldest(positions, 'AND parked = 0'),
+  };
+}
