@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ConsistentHandler, MessageContext } from '../lib';
-import { AChange, BStep, CStep } from './chain.entities';
+import { AChange, BOrdered, BStep, COrdered, CStep } from './chain.entities';
 import { sleepsPastLock } from './chain.keys';
-import { LegacyNotice, ProcessStarted, StepRecorded } from './chain.messages';
+import {
+  GroupAdvanced,
+  GroupRelayed,
+  LegacyNotice,
+  ProcessStarted,
+  StepRecorded,
+} from './chain.messages';
 
 /** How long B sleeps, in its transaction, for the keys of `sleepsPastLock`: past the 2 s lock. */
 const slowHandlerMs = Number(process.env.HARNESS_SLOW_HANDLER_MS ?? 3000);
@@ -33,6 +39,16 @@ export class StepBHandler {
     if (sleepsPastLock(message.key)) await new Promise((ok) => setTimeout(ok, slowHandlerMs));
     context.publish(new StepRecorded(message.key));
   }
+
+  /** The keyed chain: records the version it sees and relays it, keyed by the group again. */
+  @ConsistentHandler(GroupAdvanced)
+  async onAdvanced(message: GroupAdvanced, context: MessageContext): Promise<void> {
+    await shortLockWaits(context);
+    await context.manager.insert(BOrdered, { orderGroup: message.group, version: message.version });
+    context.publish(new GroupRelayed(message.group, message.version), {
+      orderingKey: message.group,
+    });
+  }
 }
 
 /** Endpoint C: the end of the chain. */
@@ -47,6 +63,12 @@ export class StepCHandler {
       pid: process.pid,
       causeVisible: (await context.manager.countBy(BStep, { key: message.key })) > 0,
     });
+  }
+
+  @ConsistentHandler(GroupRelayed)
+  async onRelayed(message: GroupRelayed, context: MessageContext): Promise<void> {
+    await shortLockWaits(context);
+    await context.manager.insert(COrdered, { orderGroup: message.group, version: message.version });
   }
 }
 

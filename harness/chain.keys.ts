@@ -16,3 +16,15 @@ export function failsAtStart(key: string): boolean {
 export function sleepsPastLock(key: string): boolean {
   return indexOf(key) % 23 === 5;
 }
+
+/** Ordering groups of a run: every business process also advances one, under its ordering key. */
+export const ORDER_GROUPS = 20;
+
+/** The ordering group a business process advances. */
+export function groupOf(key: string): string {
+  return `g-${String(indexOf(key) % ORDER_GROUPS).padStart(2, '0')}`;
+}
+
+export function allGroups(): string[] {
+  return Array.from({ length: ORDER_GROUPS }, (_, index) => `g-${String(index).padStart(2, '0')}`);
+}

@@ -17,3 +17,24 @@ export class StepRecorded {
 export class LegacyNotice {
   constructor(readonly key: string) {}
 }
+
+/**
+ * Published by A with the group as its ordering key: the group's version after this process
+ * advanced it. Receivers must see a group's versions in the order A committed them: 1, 2, 3…
+ */
+@Message('harness.GroupAdvanced')
+export class GroupAdvanced {
+  constructor(
+    readonly group: string,
+    readonly version: number,
+  ) {}
+}
+
+/** Published by B, keyed by the group again, once it recorded a GroupAdvanced. */
+@Message('harness.GroupRelayed')
+export class GroupRelayed {
+  constructor(
+    readonly group: string,
+    readonly version: number,
+  ) {}
+}

@@ -16,11 +16,13 @@ export interface HarnessOptions {
   verbose: boolean;
   /** Only these kinds of fault (names as in the report); every kind when undefined. */
   faultKinds?: string[];
+  /** B and C handle keyed messages as they come: per-key ordering broken on purpose. */
+  noOrderingGate: boolean;
 }
 
 const flags =
   '[--db mariadb|postgres] [--seed N] [--duration S] [--processes N] [--b-workers N] ' +
-  '[--c-workers N] [--quiescence-timeout S] [--verbose] [--faults "kind,kind"]';
+  '[--c-workers N] [--quiescence-timeout S] [--verbose] [--faults "kind,kind"] [--no-ordering-gate]';
 const usage = `harness ${flags} (--help explains them)`;
 
 /** What `--help` prints. */
@@ -36,7 +38,9 @@ export const HARNESS_HELP = `usage: npm run harness -- ${flags}
                           worker processes of endpoints B and C (default 2 each)
   --quiescence-timeout S  how long to wait for the system to drain after the faults (default 90)
   --verbose               print every fault as it is injected
-  --faults "kind,kind"    only these kinds of fault, named as in the report`;
+  --faults "kind,kind"    only these kinds of fault, named as in the report
+  --no-ordering-gate      B and C handle keyed messages as they come (per-key ordering broken on
+                          purpose, to see the per-key order invariants catch it)`;
 
 /** Parses `--name value` flags; unknown flags are an error. */
 export function parseHarnessOptions(argv: string[]): HarnessOptions {
@@ -49,6 +53,7 @@ export function parseHarnessOptions(argv: string[]): HarnessOptions {
     cWorkers: 2,
     quiescenceTimeoutS: 90,
     verbose: false,
+    noOrderingGate: false,
   };
   const numeric: Record<string, keyof HarnessOptions> = {
     '--seed': 'seed',
@@ -60,8 +65,8 @@ export function parseHarnessOptions(argv: string[]): HarnessOptions {
   };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
-    if (flag === '--verbose') {
-      options.verbose = true;
+    if (flag === '--verbose' || flag === '--no-ordering-gate') {
+      options[flag === '--verbose' ? 'verbose' : 'noOrderingGate'] = true;
       continue;
     }
     const [name, inline] = flag.split('=', 2);

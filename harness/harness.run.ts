@@ -4,6 +4,8 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { MessageEnvelope } from '../lib';
 import type { CpuLoad } from '../test/support/cpu-load';
+import { OrderGroup } from './chain.entities';
+import { allGroups } from './chain.keys';
 import type { FaultTarget } from './faults/fault.interface';
 import { FaultRecord } from './faults/fault.record';
 import { faultWeights, injectFaults, type FaultTally } from './faults/fault.scheduler';
@@ -73,6 +75,11 @@ export async function runHarness(
   let producer: Awaited<ReturnType<typeof startProducer>> | undefined;
   try {
     producer = await startProducer(connections);
+    await producer
+      .get(DataSource)
+      .getRepository(OrderGroup)
+      .insert(allGroups().map((name) => ({ name, version: 0 })));
+    if (options.noOrderingGate) process.env.HARNESS_NO_ORDERING_GATE = '1';
     await pool.start(options.bWorkers, options.cWorkers);
     log(`run ${prefix}: ${pool.slots.map((slot) => `${slot.label} ${slot.pids[0]}`).join(', ')}`);
 

@@ -50,6 +50,44 @@ export interface InvariantInputs {
   calls: OutboxCalls;
 }
 
+/**
+ * Per ordering group, what B and C handled (rows in id order) is the group's versions 1 to the
+ * last A committed, each once, in that order. Offenders name the first place each goes wrong.
+ */
+async function keyedOrderHeld(db: DatabaseAdmin, prefix: string): Promise<InvariantResult[]> {
+  const groups = await db.query<{ name: string; version: number | string }>(
+    `SELECT ${db.name('name')}, ${db.name('version')} FROM ${db.name(`${prefix}order_group`)}`,
+  );
+  const results: InvariantResult[] = [];
+  for (const [label, table] of [
+    ['B', 'b_ordered'],
+    ['C', 'c_ordered'],
+  ]) {
+    const rows = await db.query<{ orderGroup: string; version: number | string }>(
+      `SELECT ${db.name('orderGroup')}, ${db.name('version')} FROM ${db.name(`${prefix}${table}`)}
+       ORDER BY ${db.name('id')}`,
+    );
+    const seen = new Map<string, number[]>();
+    for (const row of rows)
+      seen.set(row.orderGroup, [...(seen.get(row.orderGroup) ?? []), Number(row.version)]);
+    const offenders = groups.flatMap(({ name, version }) => {
+      const handled = seen.get(name) ?? [];
+      const wrong = handled.findIndex((value, index) => value !== index + 1);
+      if (wrong >= 0) return [`${name}: #${wrong + 1} was version ${handled[wrong]}`];
+      return handled.length === Number(version) ? [] : [`${name}: ${handled.length} of ${version}`];
+    });
+    results.push(
+      result(
+        `per-key order: ${label} handled each group's versions once, in A's commit order`,
+        offenders,
+        groups.length,
+        `groups (${rows.length} ${label} rows)`,
+      ),
+    );
+  }
+  return results;
+}
+
 /** Checks the chain's invariants by counting rows once the system is quiet. */
 export async function checkInvariants(inputs: InvariantInputs): Promise<InvariantResult[]> {
   const { db, prefix, outcomes, quiescence, record, calls } = inputs;
@@ -120,6 +158,7 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
       ok: Number(pending) === 0,
       detail: `${pending} pending`,
     },
+    ...(await keyedOrderHeld(db, prefix)),
     await badRowsFlagged(db, prefix, record),
     await deadLettersAreGarbage(db, prefix, record),
     outboxCallsBounded(calls, record),

@@ -8,9 +8,9 @@ import {
   Outbox,
   UnitOfWorkHost,
 } from '../lib';
-import { AChange, chainEntities } from './chain.entities';
-import { failsAtStart } from './chain.keys';
-import { ProcessStarted } from './chain.messages';
+import { AChange, chainEntities, OrderGroup } from './chain.entities';
+import { failsAtStart, groupOf } from './chain.keys';
+import { GroupAdvanced, ProcessStarted } from './chain.messages';
 import type { OutboxCalls } from './outbox-calls';
 import { chainMessaging, queuePrefixOf, type HarnessConnections } from './harness.config';
 
@@ -27,8 +27,14 @@ export class ProcessStarter {
 
   @Outbox({ key: (key: string) => key })
   async start(key: string): Promise<void> {
-    await this.unitOfWork.manager.insert(AChange, { key, messageId: null, pid: process.pid });
+    const { manager } = this.unitOfWork;
+    await manager.insert(AChange, { key, messageId: null, pid: process.pid });
     this.publisher.publish(new ProcessStarted(key));
+    // Locks the group's row until COMMIT: its versions are in commit order.
+    const group = groupOf(key);
+    await manager.increment(OrderGroup, { name: group }, 'version', 1);
+    const { version } = await manager.findOneByOrFail(OrderGroup, { name: group });
+    this.publisher.publish(new GroupAdvanced(group, version), { orderingKey: group });
     if (failsAtStart(key)) throw new IntendedFailure(`A fails ${key} after publishing`);
   }
 }

@@ -23,6 +23,7 @@ import type {
   ConsistentMessagingModuleOptions,
   ResolvedMessagingOptions,
 } from './interfaces/consistent-messaging-options.interface';
+import { BlockedKeys } from './ordering/blocked-keys';
 import { MessageSequencer } from './ordering/message.sequencer';
 import { OrderingGate } from './ordering/ordering.gate';
 import { ParkedMessageReleaser } from './ordering/parked-message.releaser';
@@ -112,6 +113,7 @@ import { InFlightMessages } from './metrics/in-flight-messages';
     PositionStore,
     OrderingGate,
     ParkedMessageReleaser,
+    BlockedKeys,
     HandlerRegistry,
     ConsistentMessagePipeline,
     MessageBatcher,
@@ -133,6 +135,7 @@ import { InFlightMessages } from './metrics/in-flight-messages';
     MessagePublisher,
     UnitOfWorkHost,
     DeadLetterQueue,
+    BlockedKeys,
     OutboxSweeper,
     HandlerRegistry,
     RetentionCleaner,

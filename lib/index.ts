@@ -31,6 +31,8 @@ export { raiseDomainEvent } from './outbox/domain-events';
 export { DeadLetterQueue } from './dead-letters/dead-letter.queue';
 export type { DeadLetter, DeadLetterSummary } from './dead-letters/dead-letter.interface';
 export { DeadLetterNotRetriableError } from './errors/dead-letter-not-retriable.error';
+export { BlockedKeys, type BlockedKey, type SkippedMessage } from './ordering/blocked-keys';
+export { MAX_ORDERING_KEY_LENGTH } from './ordering/ordering-headers';
 export { OutboxSweeper, type SweepResult } from './relay/outbox.sweeper';
 export { redispatchOutboxSince, type RedispatchSinceOptions } from './storage/outbox-redispatch';
 export { RetentionCleaner, type RetentionRun } from './retention/retention.cleaner';
@@ -69,6 +71,7 @@ export { DatabaseUnavailableError } from './errors/database-unavailable.error';
 export { RedisUnavailableError } from './errors/redis-unavailable.error';
 export { UnsupportedDatabaseError } from './errors/unsupported-database.error';
 export { DuplicateMessagingModuleError } from './errors/duplicate-messaging-module.error';
+export { UnroutableKeyedEventError } from './errors/unroutable-keyed-event.error';
 export type { MessagingAdminOptions } from './admin/admin-options.interface';
 export { AdminErrorCode, type AdminErrorBody, type AdminErrorCodeValue } from './admin/admin-error';
 export {

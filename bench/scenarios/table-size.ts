@@ -240,7 +240,10 @@ function tableSizeTable(
         `< ${TARGET_RATIO} ${passFail(wall < TARGET_RATIO)}`,
       ),
       row('CPU ms, all processes', totalCpuMs),
-      row(`CPU ms, ${database.serverProcess}`, (run) => run.perMessage.cpuMs[database.serverProcess]),
+      row(
+        `CPU ms, ${database.serverProcess}`,
+        (run) => run.perMessage.cpuMs[database.serverProcess],
+      ),
       row(database.bufferMisses.label, reads),
       statement('inbox insert'),
       statement('outbox insert'),

@@ -5,7 +5,6 @@ import type { BulkRows } from './bulk-rows';
 import { mariadb } from './databases/mariadb';
 import { postgres } from './databases/postgres';
 
-
 /**
  * What differs between the databases the bench runs on: where the server is, the bench's DDL and
  * catalog queries, and what the server tells about its own load. Everything else is the same code;

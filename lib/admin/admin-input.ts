@@ -1,4 +1,5 @@
 import { shortText } from '../errors/thrown-text';
+import { MAX_ORDERING_KEY_LENGTH } from '../ordering/ordering-headers';
 import { badRequest } from './admin-error';
 
 export const MAX_PAGE = 200;
@@ -86,4 +87,16 @@ export function sinceBody(body: unknown): Date {
   if (!since || since.getTime() > Date.now())
     throw badRequest('since: an ISO 8601 date in the past, e.g. {"since":"2026-01-31T12:00:00Z"}');
   return since;
+}
+
+/** `{"originEndpoint": "…", "orderingKey": "…"}`: one ordering key. */
+export function orderingKeyBody(body: unknown): { originEndpoint: string; orderingKey: string } {
+  const { originEndpoint, orderingKey } = (body ?? {}) as Record<string, unknown>;
+  const valid = (value: unknown): value is string =>
+    typeof value === 'string' && value.length > 0 && value.length <= MAX_ORDERING_KEY_LENGTH;
+  if (!valid(originEndpoint) || !valid(orderingKey))
+    throw badRequest(
+      `originEndpoint and orderingKey: strings of 1 to ${MAX_ORDERING_KEY_LENGTH} characters, e.g. {"originEndpoint":"orders","orderingKey":"order-42"}`,
+    );
+  return { originEndpoint, orderingKey };
 }

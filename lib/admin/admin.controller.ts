@@ -23,6 +23,7 @@ import {
   MAX_PAGE,
   messageIdsBody,
   oneOf,
+  orderingKeyBody,
   sinceBody,
   textParam,
 } from './admin-input';
@@ -145,6 +146,18 @@ function createApiController(admin: ResolvedAdminOptions): Type {
     @Delete('dead-letters/:id')
     removeDeadLetter(@Param('id') id: string) {
       return this.service.removeDeadLetter(id);
+    }
+
+    @Get('ordering/blocked')
+    blockedKeys(@Query('limit') limit?: string) {
+      return this.service.blockedKeys(intParam('limit', limit, 100, 1, MAX_PAGE));
+    }
+
+    @Post('ordering/blocked/skip')
+    @HttpCode(200)
+    skipBlocked(@Body() body: unknown) {
+      const { originEndpoint, orderingKey } = orderingKeyBody(body);
+      return this.service.skipBlocked(originEndpoint, orderingKey);
     }
 
     @Get('conversations/:correlationId')

@@ -37,6 +37,8 @@ const PAGE = `<!doctype html>
 <table id="pending"><thead><tr><th>id</th><th>message id</th><th>type</th><th>destination</th><th>created</th><th></th></tr></thead><tbody></tbody></table>
 <h2>Dead letters <button id="retry-all" type="button">Retry all</button></h2>
 <table id="dead-letters"><thead><tr><th>message id</th><th>type</th><th>error</th><th>attempts</th><th>failed</th><th>bytes</th><th></th></tr></thead><tbody></tbody></table>
+<h2>Blocked ordering keys</h2>
+<table id="blocked"><thead><tr><th>origin</th><th>key</th><th>last handled</th><th>waiting for</th><th>parked</th><th>since</th><th>error</th><th></th></tr></thead><tbody></tbody></table>
 <h2>Conversation</h2>
 <form id="conversation-form"><input name="correlationId" placeholder="correlation id" size="40" required> <button type="submit">Show</button></form>
 <table id="conversation"><thead><tr><th>message</th><th>type</th><th>from</th><th>to / handled by</th><th>dispatched</th></tr></thead><tbody></tbody></table>
@@ -122,6 +124,27 @@ export const DASHBOARD_SCRIPT = `(function () {
       if (!page.items.length) cell(tb.insertRow(), 'no dead letters', 'muted').colSpan = 7;
     });
   }
+  function blocked() {
+    return api('GET', 'ordering/blocked?limit=100').then(function (page) {
+      var tb = body('blocked');
+      page.items.forEach(function (k) {
+        var row = tb.insertRow();
+        [k.originEndpoint, k.orderingKey, k.lastHandled, k.waitingFor, k.parked, k.since, k.head ? k.head.error : 'not received here'].forEach(function (v) { cell(row, v); });
+        var actions = row.insertCell();
+        if (k.head) {
+          var retry = document.createElement('button'); retry.type = 'button'; retry.textContent = 'Retry head';
+          retry.onclick = function () { act(api('POST', 'dead-letters/' + encodeURIComponent(k.head.messageId) + '/retry'), 'Retried ' + k.head.messageId); };
+          actions.appendChild(retry);
+        }
+        var skip = document.createElement('button'); skip.type = 'button'; skip.textContent = 'Skip head';
+        skip.onclick = function () {
+          if (!confirm('Skip message ' + k.waitingFor + ' of key ' + k.orderingKey + '? The parked ones go on without it.')) return;
+          act(api('POST', 'ordering/blocked/skip', { originEndpoint: k.originEndpoint, orderingKey: k.orderingKey }), 'Skipped ' + k.waitingFor + ' of ' + k.orderingKey);
+        };
+        actions.appendChild(skip);
+      });
+    });
+  }
   function conversation(correlationId) {
     return api('GET', 'conversations/' + encodeURIComponent(correlationId)).then(function (c) {
       var tb = body('conversation');
@@ -139,7 +162,7 @@ export const DASHBOARD_SCRIPT = `(function () {
   var running = null, queued = null;
   function refresh() {
     if (running) return queued || (queued = running.then(function () { queued = null; return refresh(); }));
-    running = Promise.all([stats(), pending(), deadLetters()]).then(function () { say('updated ' + new Date().toLocaleTimeString()); }).catch(function (e) { say(e.message, true); }).then(function () { running = null; });
+    running = Promise.all([stats(), pending(), deadLetters(), blocked()]).then(function () { say('updated ' + new Date().toLocaleTimeString()); }).catch(function (e) { say(e.message, true); }).then(function () { running = null; });
     return running;
   }
   document.getElementById('refresh').onclick = refresh;

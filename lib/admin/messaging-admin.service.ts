@@ -4,6 +4,7 @@ import type { DeadLetter, DeadLetterSummary } from '../dead-letters/dead-letter.
 import { DeadLetterNotRetriableError } from '../errors/dead-letter-not-retriable.error';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import { BlockedKeys, type BlockedKey, type SkippedMessage } from '../ordering/blocked-keys';
 import { OutboxStore } from '../outbox/outbox.store';
 import { shortText } from '../errors/thrown-text';
 import { inOwnTransaction } from '../storage/own-transaction';
@@ -54,6 +55,7 @@ export class MessagingAdminService {
     private readonly dispatcher: MessageDispatcher,
     private readonly deadLetters: DeadLetterQueue,
     private readonly transactions: AmbientTransactions,
+    private readonly blocked: BlockedKeys,
   ) {}
 
   async listOutbox(filter: OutboxFilter): Promise<OutboxPage> {
@@ -173,6 +175,19 @@ export class MessagingAdminService {
 
   retryAllDeadLetters(): Promise<{ retried: number; notRetriable: number }> {
     return this.deadLetters.retryAll();
+  }
+
+  async blockedKeys(limit: number): Promise<{ items: BlockedKey[] }> {
+    return { items: await this.blocked.list(limit) };
+  }
+
+  async skipBlocked(originEndpoint: string, orderingKey: string): Promise<SkippedMessage> {
+    const skipped = await this.blocked.skip(originEndpoint, orderingKey);
+    if (!skipped)
+      throw notFound(
+        `Nothing of ordering key ${shortText(orderingKey)} from ${shortText(originEndpoint)} waits`,
+      );
+    return skipped;
   }
 
   async removeDeadLetter(id: string): Promise<{ removed: string }> {

@@ -74,7 +74,10 @@ export class MessageSequencer {
    * A command's destination; an event's subscribers, as Redis lists them and the database
    * remembers them (one Redis forgot still gets its copy).
    */
-  private async destinationsOf(message: OutboxMessage, queryRunner: QueryRunner): Promise<string[]> {
+  private async destinationsOf(
+    message: OutboxMessage,
+    queryRunner: QueryRunner,
+  ): Promise<string[]> {
     if (message.destination) return [message.destination];
     try {
       const { endpoints, unknown } = await this.subscriptions.subscribersOf(

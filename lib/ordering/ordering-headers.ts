@@ -29,7 +29,9 @@ export function orderingKeyProblem(key: unknown): string | undefined {
 }
 
 /** Why custom headers can't be carried: the ordering headers are the library's own. */
-export function orderingHeadersProblem(headers: Record<string, string> | undefined): string | undefined {
+export function orderingHeadersProblem(
+  headers: Record<string, string> | undefined,
+): string | undefined {
   const taken = [ORDERING_KEY_HEADER, ORDERING_SEQUENCES_HEADER].find(
     (name) => headers !== undefined && Object.prototype.hasOwnProperty.call(headers, name),
   );
@@ -61,7 +63,10 @@ export function sequencedDestinations(headers: MessageHeaders): string[] | undef
  * a copy re-sent by hand to an endpoint it was not numbered for). Throws MalformedMessageError
  * when the headers are not what the library writes.
  */
-export function orderedPlaceAt(headers: MessageHeaders, endpoint: string): OrderedPlace | undefined {
+export function orderedPlaceAt(
+  headers: MessageHeaders,
+  endpoint: string,
+): OrderedPlace | undefined {
   const key = headers[ORDERING_KEY_HEADER];
   const raw = headers[ORDERING_SEQUENCES_HEADER];
   if (key === undefined || key === null || raw === undefined || raw === null) return undefined;

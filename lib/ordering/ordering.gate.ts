@@ -12,9 +12,7 @@ import { PositionStore, type Releasable } from './position.store';
  * unit commits.
  */
 export type Admission =
-  | { verdict: 'handle'; release?: Releasable }
-  | { verdict: 'duplicate' }
-  | { verdict: 'parked' };
+  { verdict: 'handle'; release?: Releasable } | { verdict: 'duplicate' } | { verdict: 'parked' };
 
 /**
  * Lets a keyed message through only after the message before it at this endpoint was handled.
@@ -40,8 +38,7 @@ export class OrderingGate {
       position.parked > 0 && (await this.positions.unpark(queryRunner, endpoint, place)) ? 1 : 0;
     if (await this.mayRun(queryRunner, place, position.last, position.parked > 0, unparked)) {
       await this.positions.set(queryRunner, endpoint, place, place.sequence, -unparked);
-      const release =
-        position.parked > 0 ? await this.successorOf(queryRunner, place) : undefined;
+      const release = position.parked > 0 ? await this.successorOf(queryRunner, place) : undefined;
       return { verdict: 'handle', release };
     }
     const parked = (await this.positions.park(queryRunner, endpoint, place, envelope)) ? 1 : 0;
@@ -64,7 +61,9 @@ export class OrderingGate {
     if (place.previous === last) return true;
     if (place.previous !== 0) return false;
     if (!anyParked) return true;
-    return unparked === 1 && !(await this.positions.anyParked(queryRunner, this.options.endpoint, place));
+    return (
+      unparked === 1 && !(await this.positions.anyParked(queryRunner, this.options.endpoint, place))
+    );
   }
 
   private async successorOf(

@@ -10,6 +10,19 @@ import type {
 } from '../storage/storage-dialect.interface';
 import type { OrderedPlace } from './ordering-headers';
 
+/** One key as the ordering tables name it, with the endpoint it is about. */
+export type KeyRef = Pick<OrderedPlace, 'originEndpoint' | 'key'>;
+
+/** A key of an endpoint with parked messages, as `blockedKeys` reads it. */
+export interface ParkedKey {
+  originEndpoint: string;
+  key: string;
+  last: number;
+  parked: number;
+  waitingFor: number | null;
+  since: Date;
+}
+
 /** A parked message whose turn has come, and the key's position it was released at. */
 export interface Releasable {
   envelope: MessageEnvelope;
@@ -29,7 +42,7 @@ export class PositionStore {
     this.sql = statements.ordering;
   }
 
-  async lock(queryRunner: QueryRunner, endpoint: string, place: OrderedPlace): Promise<KeyPosition> {
+  async lock(queryRunner: QueryRunner, endpoint: string, place: KeyRef): Promise<KeyPosition> {
     const result: unknown = await queryRunner.query(this.sql.lockPosition, keyOf(endpoint, place));
     return this.sql.positionOf(result);
   }
@@ -38,7 +51,7 @@ export class PositionStore {
   async set(
     queryRunner: QueryRunner,
     endpoint: string,
-    place: OrderedPlace,
+    place: KeyRef,
     last: number,
     parkedChange: number,
   ): Promise<void> {
@@ -71,16 +84,16 @@ export class PositionStore {
     return affectedRows(result) > 0;
   }
 
-  async anyParked(queryRunner: QueryRunner, endpoint: string, place: OrderedPlace): Promise<boolean> {
+  async anyParked(queryRunner: QueryRunner, endpoint: string, place: KeyRef): Promise<boolean> {
     const rows: unknown[] = await queryRunner.query(this.sql.anyParked, keyOf(endpoint, place));
     return rows.length > 0;
   }
 
-  /** The parked message that comes after `place`, if any. */
+  /** The parked message that comes after `place`'s sequence, if any. */
   async successor(
     queryRunner: QueryRunner,
     endpoint: string,
-    place: OrderedPlace,
+    place: KeyRef & Pick<OrderedPlace, 'sequence'>,
   ): Promise<MessageEnvelope | undefined> {
     const [row]: { envelope: string }[] = await queryRunner.query(this.sql.successor, [
       ...keyOf(endpoint, place),
@@ -105,8 +118,46 @@ export class PositionStore {
       releasedAt: Number(row.last_sequence),
     }));
   }
+
+  /** The endpoint's keys with parked messages, longest waiting first. */
+  async blockedKeys(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    limit: number,
+  ): Promise<ParkedKey[]> {
+    const rows: {
+      origin_endpoint: string;
+      ordering_key: string;
+      last_sequence: string;
+      parked: string;
+      waiting_for: string | null;
+      since: Date | string;
+    }[] = await queryRunner.query(this.sql.blockedKeys, [endpoint, limit]);
+    return rows.map((row) => ({
+      originEndpoint: row.origin_endpoint,
+      key: row.ordering_key,
+      last: Number(row.last_sequence),
+      parked: Number(row.parked),
+      waitingFor: row.waiting_for === null ? null : Number(row.waiting_for),
+      since: new Date(row.since),
+    }));
+  }
+
+  /** The sequence the key's earliest parked message waits for, after `last`; null when none. */
+  async waitingFor(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    place: KeyRef,
+    last: number,
+  ): Promise<number | null> {
+    const [row]: { waiting_for: string | null }[] = await queryRunner.query(this.sql.waitingFor, [
+      ...keyOf(endpoint, place),
+      last,
+    ]);
+    return row?.waiting_for == null ? null : Number(row.waiting_for);
+  }
 }
 
-function keyOf(endpoint: string, place: OrderedPlace): string[] {
+function keyOf(endpoint: string, place: KeyRef): string[] {
   return [endpoint, place.originEndpoint, place.key];
 }

@@ -131,7 +131,8 @@ export class OutboxSweeper {
     }
     try {
       const released = await this.releaser.releaseDue();
-      if (released > 0) this.logger.log(`Released ${released} parked message(s) whose turn had come`);
+      if (released > 0)
+        this.logger.log(`Released ${released} parked message(s) whose turn had come`);
     } catch (error) {
       this.logger.warn(`Releasing parked messages failed, will retry: ${thrownText(error)}`);
     }

@@ -69,8 +69,7 @@ export class RetentionCleaner {
     };
     const token = await this.lock.acquire(LEASE_MS);
     if (!token) return { ...run, skipped: true };
-    const { outboxMs, inboxMs, deadLettersMs, orderingKeysMs, batchSize } =
-      this.options.retention;
+    const { outboxMs, inboxMs, deadLettersMs, orderingKeysMs, batchSize } = this.options.retention;
     const deletes: [Deleted, () => Promise<number>][] = [
       ['outboxDeleted', () => this.store.deleteDispatchedOutbox(outboxMs, batchSize)],
       ['inboxDeleted', () => this.store.deleteProcessedInbox(inboxMs, batchSize)],

@@ -217,6 +217,20 @@ export class DeadLetterStore {
     ]);
     return affectedRows(result);
   }
+
+  /** The newest `limit` dead letters of the endpoint that carry an ordering key. */
+  async keyed(
+    endpoint: string,
+    limit: number,
+  ): Promise<{ messageId: string; headers: string | null; error: string }[]> {
+    const rows: { message_id: string; headers: string | null; error: string }[] =
+      await this.dataSource.query(this.sql.keyed, [endpoint, limit]);
+    return rows.map((row) => ({
+      messageId: row.message_id,
+      headers: row.headers,
+      error: row.error,
+    }));
+  }
 }
 
 /** Room in a statement for everything but the envelope. */

@@ -133,6 +133,8 @@ export interface DeadLetterStatements {
   readonly deleteMessage: string;
   /** (older than ms, endpoint, limit). */
   readonly deleteOlderThan: string;
+  /** (endpoint, limit): `message_id, headers, error` of the newest dead letters with an ordering key. */
+  readonly keyed: string;
 }
 
 /** Where a receiving endpoint stands on one ordering key: what it handled last, how many wait. */
@@ -180,6 +182,14 @@ export interface OrderingStatements {
    * parked (a release lost to a crash).
    */
   readonly releasable: string;
+  /**
+   * (endpoint, limit): the keys of the endpoint with parked messages, longest waiting first:
+   * `origin_endpoint, ordering_key, last_sequence, parked` (how many), `waiting_for` (the sequence
+   * the earliest of them waits for; null when none waits for a given one), `since` (oldest parked).
+   */
+  readonly blockedKeys: string;
+  /** (endpoint, origin, key, last): `waiting_for`, as in `blockedKeys`, of one key. */
+  readonly waitingFor: string;
   /** (idle longer than ms, limit): deletes senders' key rows; read by `affectedRows`. */
   readonly deleteIdleSequences: string;
   /** (idle longer than ms, limit): deletes receivers' positions with nothing parked; read by `affectedRows`. */

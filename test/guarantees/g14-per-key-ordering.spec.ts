@@ -1,7 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { MessagingMetrics, type FaultContext, type MessageEnvelope } from '../../lib';
+import {
+  BlockedKeys,
+  DeadLetterQueue,
+  MessagingMetrics,
+  type FaultContext,
+  type MessageEnvelope,
+} from '../../lib';
 import {
   ChangeOrder,
   G14BillingHandler,
@@ -16,7 +22,10 @@ import { ident } from '../support/sql';
 import { sleep, startEndpoint, uniquePrefix, waitFor } from '../support/test-endpoint';
 
 /** Steps handled by `endpoint` for each order, in the order handled. */
-async function handledSteps(dataSource: DataSource, endpoint: string): Promise<Map<string, number[]>> {
+async function handledSteps(
+  dataSource: DataSource,
+  endpoint: string,
+): Promise<Map<string, number[]>> {
   const rows = await dataSource.getRepository(G14Handled).find({
     where: { endpoint },
     order: { id: 'ASC' },
@@ -152,8 +161,11 @@ describe('G14 per-key ordering: from commit to handler', () => {
     );
     await sleep(300);
 
-    expect((await handledSteps(dataSource, 'shipping')).get(orderId)).toEqual([1, 2, 3]);
-    expect((await handledSteps(dataSource, 'billing-event')).get(orderId)).toEqual([1, 2, 3]);
+    // 2 and 3 race each other at the sender; 1 committed before both.
+    const order = committed.get(orderId);
+    expect(order?.[0]).toBe(1);
+    expect((await handledSteps(dataSource, 'shipping')).get(orderId)).toEqual(order);
+    expect((await handledSteps(dataSource, 'billing-event')).get(orderId)).toEqual(order);
     expect(await countParked(dataSource, prefix)).toBe(0);
   });
 });
@@ -183,7 +195,10 @@ describe('G14 per-key ordering: the receiver', () => {
     const before = await metrics.snapshot();
     const second = keyedEnvelope('g14-shipping', 'early', 2);
     await deliver(queue, second);
-    await waitFor('the second message parked', async () => (await countParked(dataSource, prefix)) === 1);
+    await waitFor(
+      'the second message parked',
+      async () => (await countParked(dataSource, prefix)) === 1,
+    );
     expect(await countHandled(dataSource)).toBe(0);
 
     await deliver(queue, keyedEnvelope('g14-shipping', 'early', 1));
@@ -199,13 +214,89 @@ describe('G14 per-key ordering: the receiver', () => {
     expect(job?.attemptsMade).toBe(1);
   });
 
+  it('a message whose attempt fails is retried before the next one of its key runs', async () => {
+    G14ShippingHandler.failing.set('retried:1', 1);
+    await deliver(queue, keyedEnvelope('g14-shipping', 'retried', 1));
+    await deliver(queue, keyedEnvelope('g14-shipping', 'retried', 2));
+    await waitFor(
+      'both handled',
+      async () => (await handledSteps(dataSource, 'shipping')).get('retried')?.length === 2,
+    );
+
+    expect((await handledSteps(dataSource, 'shipping')).get('retried')).toEqual([1, 2]);
+    expect(G14ShippingHandler.failing.get('retried:1')).toBe(0);
+  });
+
+  it('a dead-lettered message holds the later ones of its key until it is retried', async () => {
+    G14ShippingHandler.failing.set('dead:1', Infinity);
+    const head = keyedEnvelope('g14-shipping', 'dead', 1);
+    await deliver(queue, head);
+    await deliver(queue, keyedEnvelope('g14-shipping', 'dead', 2));
+    const deadLetters = shipping.get(DeadLetterQueue);
+    await waitFor('the first message dead-lettered', async () =>
+      (await deadLetters.list()).some((letter) => letter.jobId === head.id),
+    );
+    await waitFor(
+      'the second one parked',
+      async () => (await countParked(dataSource, prefix)) === 1,
+    );
+    expect((await handledSteps(dataSource, 'shipping')).get('dead')).toBeUndefined();
+
+    const [blocked] = (await shipping.get(BlockedKeys).list()).filter(
+      (key) => key.orderingKey === 'dead',
+    );
+    expect(blocked).toMatchObject({
+      originEndpoint: 'g14-test',
+      lastHandled: 0,
+      waitingFor: 1,
+      parked: 1,
+      head: { messageId: head.id, error: expect.stringMatching(/fails on purpose/) },
+    });
+
+    G14ShippingHandler.failing.delete('dead:1');
+    await deadLetters.retry(head.id);
+    await waitFor(
+      'both handled',
+      async () => (await handledSteps(dataSource, 'shipping')).get('dead')?.length === 2,
+    );
+
+    expect((await handledSteps(dataSource, 'shipping')).get('dead')).toEqual([1, 2]);
+    expect(await countParked(dataSource, prefix)).toBe(0);
+  });
+
+  it('an operator skips a message that never arrived, and the parked ones go on in order', async () => {
+    await deliver(queue, keyedEnvelope('g14-shipping', 'lost', 3));
+    await deliver(queue, keyedEnvelope('g14-shipping', 'lost', 2));
+    await waitFor('two parked', async () => (await countParked(dataSource, prefix)) === 2);
+    const blocked = shipping.get(BlockedKeys);
+    expect((await blocked.list()).find((key) => key.orderingKey === 'lost')).toMatchObject({
+      lastHandled: 0,
+      waitingFor: 1,
+      parked: 2,
+      head: null,
+    });
+
+    expect(await blocked.skip('g14-test', 'lost')).toMatchObject({ skipped: 1 });
+    await waitFor(
+      'both handled',
+      async () => (await handledSteps(dataSource, 'shipping')).get('lost')?.length === 2,
+    );
+
+    expect((await handledSteps(dataSource, 'shipping')).get('lost')).toEqual([2, 3]);
+    expect(await blocked.list()).toEqual([]);
+    expect(await blocked.skip('g14-test', 'lost')).toBeUndefined();
+  });
+
   it('drops copies of messages handled already, and of a parked one released twice', async () => {
     const messages = [1, 2, 3].map((step) => keyedEnvelope('g14-shipping', 'copies', step));
     await deliver(queue, messages[2]);
     await deliver(queue, messages[1]);
     await waitFor('two parked', async () => (await countParked(dataSource, prefix)) === 2);
     await deliver(queue, messages[0]);
-    await waitFor('all three handled', async () => (await countHandled(dataSource, 'shipping')) >= 5);
+    await waitFor(
+      'all three handled',
+      async () => (await countHandled(dataSource, 'shipping')) >= 5,
+    );
     const copies = messages.flatMap((message) => [
       deliver(queue, message, { jobId: `${message.id}-copy` }),
       deliver(queue, message, { jobId: `${message.id}-again` }),
@@ -251,7 +342,11 @@ describe('G14 per-key ordering: two receiver processes', () => {
     );
     for (const envelope of shuffled(all)) await deliver(queue, envelope);
     const dataSource = first.get(DataSource);
-    await waitFor('every message handled', async () => (await countHandled(dataSource)) >= all.length, 60000);
+    await waitFor(
+      'every message handled',
+      async () => (await countHandled(dataSource)) >= all.length,
+      60000,
+    );
     await sleep(300);
 
     const handled = await handledSteps(dataSource, 'shipping');
@@ -298,7 +393,11 @@ describe('G14 per-key ordering: batched transactions', () => {
     // In order, as a sender's dispatches usually come: batches then hold consecutive messages.
     for (const envelope of envelopes) await deliver(queue, envelope);
     const dataSource = shipping.get(DataSource);
-    await waitFor('every message handled', async () => (await countHandled(dataSource)) >= steps, 60000);
+    await waitFor(
+      'every message handled',
+      async () => (await countHandled(dataSource)) >= steps,
+      60000,
+    );
     await sleep(300);
 
     expect((await handledSteps(dataSource, 'shipping')).get('batched')).toEqual(

@@ -124,6 +124,18 @@ describe('admin controller', () => {
     expect((await call('GET', 'inbox/stats')).json.records).toBeGreaterThanOrEqual(1);
   });
 
+  it('lists no blocked ordering keys, and answers 404 to a skip of a key nothing waits on', async () => {
+    expect(await call('GET', 'ordering/blocked')).toMatchObject({
+      status: 200,
+      json: { items: [] },
+    });
+    const skip = await call('POST', 'ordering/blocked/skip', {
+      originEndpoint: 'orders',
+      orderingKey: 'k',
+    });
+    expect(skip.status).toBe(404);
+  });
+
   it('answers 404 for unknown ids', async () => {
     for (const path of [
       'outbox/nope',
@@ -251,6 +263,14 @@ describe('admin controller', () => {
       ['POST', 'outbox/redispatch-since', {}, /since: an ISO 8601 date in the past/],
       ['POST', 'outbox/redispatch-since', { since: 'yesterday' }, /since/],
       ['POST', 'outbox/redispatch-since', { since: '2999-01-01T00:00:00Z' }, /since/],
+      ['GET', 'ordering/blocked?limit=0', undefined, /limit/],
+      ['POST', 'ordering/blocked/skip', {}, /originEndpoint and orderingKey/],
+      [
+        'POST',
+        'ordering/blocked/skip',
+        { originEndpoint: 'a', orderingKey: 'k'.repeat(192) },
+        /orderingKey/,
+      ],
     ];
     for (const [method, path, body, message] of cases) {
       const { status, json } = await call(method, path, body);

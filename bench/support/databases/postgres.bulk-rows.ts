@@ -80,7 +80,9 @@ function secondaryIndexes(
     .map((sql) => sql.match(/^CREATE INDEX IF NOT EXISTS "(\w+)" ON "(\w+)"/))
     .filter((match): match is RegExpMatchArray => match?.[2] === `${prefix}${table}`)
     .map((match) => ({ name: match[1], definition: match.input ?? '' }));
-  const create = ddl.find((sql) => sql.startsWith(`CREATE TABLE IF NOT EXISTS "${prefix}${table}"`));
+  const create = ddl.find((sql) =>
+    sql.startsWith(`CREATE TABLE IF NOT EXISTS "${prefix}${table}"`),
+  );
   const uniques = [...(create ?? '').matchAll(/(CONSTRAINT "(\w+)" UNIQUE \([^)]*\))/g)].map(
     (match) => ({ name: match[2], definition: match[1] }),
   );

@@ -34,5 +34,7 @@ export function mysqlDeadLetterStatements(name: string): DeadLetterStatements {
     deleteOlderThan: `DELETE FROM ${table}
        WHERE failed_at < NOW(3) - INTERVAL (? * 1000) MICROSECOND AND endpoint = ?
        ORDER BY failed_at LIMIT ?`,
+    keyed: `SELECT message_id, headers, error FROM ${table}
+       WHERE endpoint = ? AND headers LIKE '%"orderingSequences"%' ORDER BY id DESC LIMIT ?`,
   };
 }

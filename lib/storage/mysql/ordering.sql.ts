@@ -21,8 +21,7 @@ export function mysqlOrderingStatements(tables: MessagingTableNames): OrderingSt
   const sequences = `\`${tables.orderingSequences}\``;
   const positions = `\`${tables.orderingPositions}\``;
   const parked = `\`${tables.orderingParked}\``;
-  const olderThan = (column: string) =>
-    `${column} < NOW(3) - INTERVAL (? * 1000) MICROSECOND`;
+  const olderThan = (column: string) => `${column} < NOW(3) - INTERVAL (? * 1000) MICROSECOND`;
   return {
     nextSequence: `INSERT INTO ${sequences} (origin_endpoint, destination, ordering_key, last_sequence)
        VALUES (?, ?, ?, LAST_INSERT_ID(?))
@@ -53,6 +52,16 @@ export function mysqlOrderingStatements(tables: MessagingTableNames): OrderingSt
          AND k.ordering_key = p.ordering_key
        WHERE p.endpoint = ? AND ${olderThan('p.parked_at')} AND ${releasablePredicate(parked)}
        ORDER BY p.parked_at LIMIT ?`,
+    blockedKeys: `SELECT p.origin_endpoint, p.ordering_key, k.last_sequence, COUNT(*) AS parked,
+         MIN(CASE WHEN p.previous > k.last_sequence THEN p.previous END) AS waiting_for,
+         MIN(p.parked_at) AS since
+       FROM ${parked} p JOIN ${positions} k
+         ON k.endpoint = p.endpoint AND k.origin_endpoint = p.origin_endpoint
+         AND k.ordering_key = p.ordering_key
+       WHERE p.endpoint = ?
+       GROUP BY p.origin_endpoint, p.ordering_key, k.last_sequence
+       ORDER BY since LIMIT ?`,
+    waitingFor: `SELECT MIN(previous) AS waiting_for FROM ${parked} WHERE ${KEY} AND previous > ?`,
     deleteIdleSequences: `DELETE FROM ${sequences} WHERE ${olderThan('updated_at')}
        ORDER BY updated_at LIMIT ?`,
     deleteIdlePositions: `DELETE FROM ${positions} WHERE ${olderThan('updated_at')} AND parked = 0

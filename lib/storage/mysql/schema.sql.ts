@@ -152,9 +152,7 @@ export function mysqlSchemaStatements(tables: MessagingTableNames): SchemaStatem
       subscriptions,
       inbox,
       outbox,
-    ].map(
-      (table) => `DROP TABLE IF EXISTS \`${table}\``,
-    ),
+    ].map((table) => `DROP TABLE IF EXISTS \`${table}\``),
     addedColumns: [
       {
         table: outbox,

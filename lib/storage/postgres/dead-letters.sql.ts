@@ -39,5 +39,7 @@ export function postgresDeadLetterStatements(name: string): DeadLetterStatements
     deleteOlderThan: numbered(`DELETE FROM ${table} WHERE id = ANY(ARRAY(
        SELECT id FROM ${table} WHERE failed_at < clock_timestamp() - ${MS} AND endpoint = ?
        ORDER BY failed_at LIMIT ?))`),
+    keyed: numbered(`SELECT message_id, headers, error FROM ${table}
+       WHERE endpoint = ? AND headers LIKE '%"orderingSequences"%' ORDER BY id DESC LIMIT ?`),
   };
 }

@@ -53,6 +53,19 @@ export function postgresOrderingStatements(tables: MessagingTableNames): Orderin
        WHERE p.endpoint = ? AND p.parked_at < clock_timestamp() - ${MS}
          AND ${releasablePredicate(parked)}
        ORDER BY p.parked_at LIMIT ?`),
+    blockedKeys:
+      numbered(`SELECT p.origin_endpoint, p.ordering_key, k.last_sequence, COUNT(*) AS parked,
+         MIN(CASE WHEN p.previous > k.last_sequence THEN p.previous END) AS waiting_for,
+         MIN(p.parked_at) AS since
+       FROM ${parked} p JOIN ${positions} k
+         ON k.endpoint = p.endpoint AND k.origin_endpoint = p.origin_endpoint
+         AND k.ordering_key = p.ordering_key
+       WHERE p.endpoint = ?
+       GROUP BY p.origin_endpoint, p.ordering_key, k.last_sequence
+       ORDER BY since LIMIT ?`),
+    waitingFor: numbered(
+      `SELECT MIN(previous) AS waiting_for FROM ${parked} WHERE ${KEY} AND previous > ?`,
+    ),
     deleteIdleSequences: deleteOldest(sequences),
     deleteIdlePositions: deleteOldest(positions, 'AND parked = 0'),
   };

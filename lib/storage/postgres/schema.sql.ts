@@ -148,9 +148,7 @@ export function postgresSchemaStatements(tables: MessagingTableNames): SchemaSta
       subscriptions,
       inbox,
       outbox,
-    ].map(
-      (table) => `DROP TABLE IF EXISTS "${table}"`,
-    ),
+    ].map((table) => `DROP TABLE IF EXISTS "${table}"`),
     // The first PostgreSQL tables already had every column.
     addedColumns: [],
     existingTables: (count) =>
