@@ -7,6 +7,7 @@ export const SCENARIOS = [
   'batching',
   'joining',
   'dead-letters',
+  'ordering',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 

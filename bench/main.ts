@@ -11,6 +11,7 @@ import { deadLettersScenario } from './scenarios/dead-letters';
 import { joiningScenario } from './scenarios/joining';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
+import { orderingScenario } from './scenarios/ordering';
 import { tableSizeScenario } from './scenarios/table-size';
 import { throughputScenario } from './scenarios/throughput';
 import { useDatabase } from './support/bench-database';
@@ -36,6 +37,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   'table-size': tableSizeScenario,
   memory: memoryScenario,
   batching: batchingScenario,
+  ordering: orderingScenario,
   joining: joiningScenario,
   'dead-letters': deadLettersScenario,
 };

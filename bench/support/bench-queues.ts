@@ -20,13 +20,16 @@ export class BenchQueues {
     this.sink = new Queue<MessageEnvelope>(SINK_QUEUE, options);
   }
 
-  /** Adds `count` Work messages numbered from `first`, in bulks of 1000; returns their ids. */
-  async feed(count: number, first = 0): Promise<string[]> {
+  /**
+   * Adds `count` Work messages numbered from `first`, in bulks of 1000, with ordering keys when
+   * `keys` is given (see `workEnvelope`); returns their ids.
+   */
+  async feed(count: number, first = 0, keys?: number): Promise<string[]> {
     const ids: string[] = [];
     for (let start = 0; start < count; start += BULK) {
       const jobs = [];
       for (let n = start; n < Math.min(count, start + BULK); n++) {
-        const envelope = workEnvelope(first + n);
+        const envelope = workEnvelope(first + n, keys);
         ids.push(envelope.id);
         jobs.push({ name: envelope.type, data: envelope, opts: jobOptions(envelope.id) });
       }
@@ -44,6 +47,21 @@ export class BenchQueues {
   async workPending(): Promise<number> {
     const counts = await this.work.getJobCounts('waiting', 'active', 'delayed');
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
+  }
+
+  /**
+   * The 99th percentile of how long the last `keepCompletedJobs` (1,000) finished input jobs were
+   * in their worker's hands, lock waits included, in ms.
+   */
+  async handlingP99Ms(): Promise<number> {
+    const jobs = await this.work.getJobs(['completed'], 0, 999);
+    const times = jobs
+      .filter((job) => job?.finishedOn && job.processedOn)
+      .map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0))
+      .sort((a, b) => a - b);
+    return times.length > 0
+      ? times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]
+      : NaN;
   }
 
   workFailed(): Promise<number> {

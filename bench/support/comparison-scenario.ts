@@ -23,6 +23,8 @@ export interface Comparison {
    * bench's warm-up does not take: else the first timed run of a path pays for its compilation.
    */
   warmUpMessages?: number;
+  /** Messages per run; the options' `shortRunMessages` otherwise. */
+  messages?: (shortRunMessages: number) => number;
   /** The table's rows, from the mean run of each variant in the order of `variants`. */
   rows(means: RunResult[], row: RowOf): string[][];
 }
@@ -35,7 +37,7 @@ export const COMPARISON_CONCURRENCY = 16;
  */
 export function comparisonScenario(comparison: Comparison): Scenario {
   return async (context) => {
-    const messages = context.options.shortRunMessages;
+    const messages = messagesOf(context, comparison);
     const runs = await runTwice(context, comparison);
     const means = comparison.variants.map((variant) =>
       averageRuns(runs.filter((run) => run.label === variant.label)),
@@ -57,7 +59,7 @@ export function comparisonScenario(comparison: Comparison): Scenario {
 }
 
 async function runTwice(context: ScenarioContext, comparison: Comparison): Promise<RunResult[]> {
-  const { env, options } = context;
+  const { env } = context;
   const { prefix, variants, warmUpMessages } = comparison;
   const run = async ({ kind, ...variant }: Variant, messages: number) => {
     await env.reset(prefix);
@@ -76,7 +78,7 @@ async function runTwice(context: ScenarioContext, comparison: Comparison): Promi
     if (warmUpMessages)
       for (const variant of variants) await run({ ...variant, label: 'warm-up' }, warmUpMessages);
     for (const variant of [...variants, ...[...variants].reverse()]) {
-      const result = await run(variant, options.shortRunMessages);
+      const result = await run(variant, messagesOf(context, comparison));
       context.log(`  ${variant.label}: ${figure(result.perSecond)} msgs/s`);
       runs.push(result);
     }
@@ -84,4 +86,9 @@ async function runTwice(context: ScenarioContext, comparison: Comparison): Promi
     await env.dropPrefix(prefix);
   }
   return runs;
+}
+
+function messagesOf(context: ScenarioContext, comparison: Comparison): number {
+  const { shortRunMessages } = context.options;
+  return comparison.messages?.(shortRunMessages) ?? shortRunMessages;
 }

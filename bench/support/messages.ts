@@ -73,8 +73,17 @@ export function envelopeOf(message: Work | Followup, causationId: string | null)
   };
 }
 
-export function workEnvelope(n: number): MessageEnvelope {
-  return envelopeOf(new Work(n, 1000 + (n % 5000), `order ${n}`), null);
+/**
+ * The n-th Work message. With `keys`, it carries ordering key `k<n mod keys>` and the place a sender
+ * would have given it at the `work` endpoint: the messages of a key numbered in feed order.
+ */
+export function workEnvelope(n: number, keys?: number): MessageEnvelope {
+  const envelope = envelopeOf(new Work(n, 1000 + (n % 5000), `order ${n}`), null);
+  if (!keys) return envelope;
+  const sequence = Math.floor(n / keys) + 1;
+  envelope.headers.orderingKey = `k${n % keys}`;
+  envelope.headers.orderingSequences = JSON.stringify({ [WORK_QUEUE]: [sequence, sequence - 1] });
+  return envelope;
 }
 
 /** Job options the library's dispatcher uses with default options; the naive worker uses them too. */

@@ -22,6 +22,8 @@ export interface RunResult {
   otherLoad: number;
   /** Share of the CPU capacity the hypervisor took away (steal): another noise gauge. */
   steal: number;
+  /** Throughput runs: p99 of the time input jobs spent in their worker, lock waits included. */
+  handlingP99Ms?: number;
 }
 
 /** Every run measured in this process, for the noise summary. */
@@ -141,5 +143,7 @@ export function averageRuns(runs: RunResult[]): RunResult {
     },
     otherLoad: mean((run) => run.otherLoad),
     steal: mean((run) => run.steal),
+    handlingP99Ms:
+      first.handlingP99Ms === undefined ? undefined : mean((run) => run.handlingP99Ms ?? NaN),
   };
 }

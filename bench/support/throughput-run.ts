@@ -15,6 +15,8 @@ export interface ThroughputRunOptions {
   batchSize?: number;
   /** How the consistent endpoint's handler reaches the database (`context.manager` otherwise). */
   handler?: ConsistentOptions['handler'];
+  /** Input messages carry this many ordering keys (none otherwise); their follow-ups keep them. */
+  keys?: number;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function throughputRun(
 ): Promise<RunResult> {
   const queues = new BenchQueues(env, options.prefix);
   await queues.work.pause();
-  await queues.feed(options.messages);
+  await queues.feed(options.messages, 0, options.keys);
   await env.settle();
   const system = await startSystem(kind, options);
   try {
@@ -41,7 +43,8 @@ export async function throughputRun(
     await sleep(50);
     const failed = await queues.workFailed();
     if (failed > 0) throw new Error(`${options.label}: ${failed} input job(s) failed`);
-    return await meter.stop(kind, options.label, options.messages, elapsedMs);
+    const result = await meter.stop(kind, options.label, options.messages, elapsedMs);
+    return { ...result, handlingP99Ms: await queues.handlingP99Ms() };
   } finally {
     await system.close();
     await queues.close();

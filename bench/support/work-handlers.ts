@@ -58,8 +58,13 @@ function rowOf(work: Work, context: MessageContext): Pick<BenchRow, 'messageId' 
   return { messageId: context.messageId, amountCents: work.amountCents };
 }
 
+/** The follow-up, under the incoming message's ordering key if it has one. */
 function sendFollowup(work: Work, context: MessageContext): void {
-  const options = randomIds() ? { messageId: newMessageId() } : undefined;
+  const orderingKey = context.headers.orderingKey ?? undefined;
+  const options = {
+    ...(randomIds() && { messageId: newMessageId() }),
+    ...(orderingKey && { orderingKey }),
+  };
   context.send(SINK_QUEUE, new Followup(work.n, work.amountCents), options);
 }
 

@@ -101,13 +101,15 @@ export class DeadLetterQueue {
    * DeadLetterNotRetriableError for one whose message was not kept whole.
    */
   async retry(jobId: string): Promise<boolean> {
-    return inOwnTransaction(this.transactions, async (queryRunner) => {
+    const retried = await inOwnTransaction(this.transactions, async (queryRunner) => {
       const rows = await this.store.lock(queryRunner, this.options.endpoint, [jobId]);
       if (rows.length === 0) return false;
       await this.putBack(queryRunner, rows[0]);
       await this.store.delete(queryRunner, [rows[0].id]);
       return true;
     });
+    if (retried) this.logger.log(`Dead letter ${shortText(jobId)} put back on its queue`);
+    return retried;
   }
 
   /**
@@ -126,6 +128,10 @@ export class DeadLetterQueue {
       done.notRetriable += batch.notRetriable;
       range.after = batch.lastId ?? range.upTo;
     }
+    if (done.retried + done.notRetriable > 0)
+      this.logger.log(
+        `Dead letters put back on their queue: ${done.retried}; not retriable: ${done.notRetriable}`,
+      );
     return done;
   }
 

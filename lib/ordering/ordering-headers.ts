@@ -28,16 +28,20 @@ export function orderingKeyProblem(key: unknown): string | undefined {
   return undefined;
 }
 
-/** Why custom headers can't be carried: the ordering headers are the library's own. */
-export function orderingHeadersProblem(
+/**
+ * Custom headers without the ordering ones, which only the library sets (as it sets the
+ * correlation and causation ids over any given): a handler that forwards the headers it received
+ * must not pass on its message's place in another key's order.
+ */
+export function withoutOrderingHeaders(
   headers: Record<string, string> | undefined,
-): string | undefined {
-  const taken = [ORDERING_KEY_HEADER, ORDERING_SEQUENCES_HEADER].find(
-    (name) => headers !== undefined && Object.prototype.hasOwnProperty.call(headers, name),
-  );
-  return taken
-    ? `header "${taken}" is the library's own: give the key as the orderingKey option`
-    : undefined;
+): Record<string, string> | undefined {
+  if (!headers || !(ORDERING_KEY_HEADER in headers || ORDERING_SEQUENCES_HEADER in headers))
+    return headers;
+  const rest = { ...headers };
+  delete rest[ORDERING_KEY_HEADER];
+  delete rest[ORDERING_SEQUENCES_HEADER];
+  return rest;
 }
 
 /** The places of a keyed message, per destination, as its header carries them. */

@@ -15,8 +15,8 @@ import {
 import { messageTypeOfInstance } from '../messages/message-type';
 import {
   ORDERING_KEY_HEADER,
-  orderingHeadersProblem,
   orderingKeyProblem,
+  withoutOrderingHeaders,
 } from '../ordering/ordering-headers';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { type Submission, submissionMessageId } from './submission';
@@ -148,7 +148,6 @@ export class UnitOfWork {
       reservedKeyProblem(message) ??
       serialized.problem ??
       customHeadersProblem(options.headers) ??
-      orderingHeadersProblem(options.headers) ??
       (options.orderingKey !== undefined ? orderingKeyProblem(options.orderingKey) : undefined) ??
       (type.length > MAX_NAME_LENGTH
         ? `message type "${type.slice(0, 40)}…" is too long`
@@ -162,7 +161,7 @@ export class UnitOfWork {
       destination,
       payload: JSON.stringify(serialized.shape),
       headers: {
-        ...options.headers,
+        ...withoutOrderingHeaders(options.headers),
         ...(options.orderingKey !== undefined && { [ORDERING_KEY_HEADER]: options.orderingKey }),
         correlationId: origin.correlationId,
         causationId: origin.incoming?.id ?? null,

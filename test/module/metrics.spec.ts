@@ -51,6 +51,7 @@ describe('metrics', () => {
       endpoint: 'billing',
       handled: 1,
       duplicates: 1,
+      parked: 0,
       dispatched: 1,
       failedAttempts: 0,
       deadLettered: 1,

@@ -63,6 +63,24 @@ describe('retention cleanup', () => {
     );
   }
 
+  async function sequenceRow(key: string, idleHours: number) {
+    await dataSource.query(
+      sql(`INSERT INTO ${ident(`${prefix}ordering_sequences`)}
+         (origin_endpoint, destination, ordering_key, last_sequence, updated_at)
+       VALUES ('retention', 'shipping', ?, 1, ${ago(idleHours, 'HOUR')})`),
+      [key],
+    );
+  }
+
+  async function positionRow(key: string, idleHours: number, parked: number) {
+    await dataSource.query(
+      sql(`INSERT INTO ${ident(`${prefix}ordering_positions`)}
+         (endpoint, origin_endpoint, ordering_key, last_sequence, parked, updated_at)
+       VALUES ('retention', 'orders', ?, 1, ?, ${ago(idleHours, 'HOUR')})`),
+      [key, parked],
+    );
+  }
+
   const tagsOf = async (table: string, column: string) =>
     (
       (await dataSource.query(`SELECT ${column} AS tag FROM ${ident(`${prefix}${table}`)}`)) as {
@@ -85,13 +103,15 @@ describe('retention cleanup', () => {
 
     const run = await app.get(RetentionCleaner).runOnce();
 
-    // batchSize 2: outbox 2 + 2 + 1 (3 statements), inbox 2 + 1 (2), dead letters 2 + 0 (2)
+    // batchSize 2: outbox 2 + 2 + 1 (3 statements), inbox 2 + 1 (2), dead letters 2 + 0 (2),
+    // ordering sequences 0, positions 0 (1 each)
     expect(run).toEqual({
       skipped: false,
       outboxDeleted: 5,
       inboxDeleted: 3,
       deadLettersDeleted: 2,
-      batches: 7,
+      orderingKeysDeleted: 0,
+      batches: 9,
     });
     expect(await tagsOf('outbox', 'correlation_id')).toEqual(['old-pending', 'recent-dispatched']);
     expect(await tagsOf('inbox', 'message_type')).toEqual(['recent-processed']);
@@ -105,8 +125,27 @@ describe('retention cleanup', () => {
       outboxDeleted: 0,
       inboxDeleted: 0,
       deadLettersDeleted: 0,
-      batches: 3,
+      orderingKeysDeleted: 0,
+      batches: 5,
     });
+  });
+
+  it('forgets ordering keys idle for retention.orderingKeysMs, a receiver only after twice that and with nothing parked', async () => {
+    // default 30 days: senders' keys idle longer go, receivers' idle 60 days with nothing parked
+    await sequenceRow('idle-31-days', 31 * 24);
+    await sequenceRow('idle-29-days', 29 * 24);
+    await positionRow('idle-61-days', 61 * 24, 0);
+    await positionRow('idle-61-days-parked', 61 * 24, 1);
+    await positionRow('idle-59-days', 59 * 24, 0);
+
+    const run = await app.get(RetentionCleaner).runOnce();
+
+    expect(run.orderingKeysDeleted).toBe(2);
+    expect(await tagsOf('ordering_sequences', 'ordering_key')).toEqual(['idle-29-days']);
+    expect(await tagsOf('ordering_positions', 'ordering_key')).toEqual([
+      'idle-59-days',
+      'idle-61-days-parked',
+    ]);
   });
 
   it('skips while another instance holds the lock, and releases its own lock', async () => {

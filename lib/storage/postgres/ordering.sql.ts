@@ -7,7 +7,8 @@ const KEY = 'endpoint = ? AND origin_endpoint = ? AND ordering_key = ?';
 
 /**
  * The upserts answer with RETURNING; `xmax = 0` tells a row the INSERT made from one the
- * conflict updated. No DELETE … LIMIT: batches are chosen by row address.
+ * conflict updated. The position's lock rewrites no indexed column, so its new row version is a
+ * HOT update. No DELETE … LIMIT: batches are chosen by row address.
  */
 export function postgresOrderingStatements(tables: MessagingTableNames): OrderingStatements {
   const sequences = `"${tables.orderingSequences}"`;
@@ -30,7 +31,7 @@ export function postgresOrderingStatements(tables: MessagingTableNames): Orderin
     lockPosition: numbered(`INSERT INTO ${positions} AS k (endpoint, origin_endpoint, ordering_key)
        VALUES (?, ?, ?)
        ON CONFLICT (endpoint, origin_endpoint, ordering_key) DO UPDATE
-       SET updated_at = clock_timestamp()
+       SET parked = k.parked
        RETURNING last_sequence, parked`),
     positionOf: (result) => {
       const [row] = result as { last_sequence: string; parked: number }[];
