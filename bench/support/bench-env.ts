@@ -62,7 +62,9 @@ export class BenchEnv {
 
   /** Empties the scenario's tables and Redis keys between runs, so every run starts alike. */
   async reset(prefix: string): Promise<void> {
-    for (const table of ['row', 'outbox', 'inbox']) {
+    // The ordering tables too: a key's numbers from an earlier run would make its messages copies.
+    const ordering = ['ordering_sequences', 'ordering_positions', 'ordering_parked'];
+    for (const table of ['row', 'outbox', 'inbox', ...ordering]) {
       await this.admin.query(this.database.emptyTableSql(`${prefix}${table}`));
     }
     await this.dropRedisKeys(`${queuePrefixOf(prefix)}:*`);
