@@ -46,13 +46,15 @@ export class ParkedMessageReleaser {
     return due.length;
   }
 
+  /**
+   * At the head of the queue (`lifo`): behind a backlog, the key's later messages would come first
+   * and park too, one after another, until the released one came out of the queue.
+   */
   private async add({ envelope, releasedAt }: Releasable): Promise<void> {
-    await this.queues
-      .queueOf(this.options.endpoint)
-      .add(
-        envelope.type,
-        envelope,
-        jobOptionsOf(`${envelope.id}.r${releasedAt}`, this.options.retry, this.options),
-      );
+    const jobId = `${envelope.id}.r${releasedAt}`;
+    await this.queues.queueOf(this.options.endpoint).add(envelope.type, envelope, {
+      ...jobOptionsOf(jobId, this.options.retry, this.options),
+      lifo: true,
+    });
   }
 }
