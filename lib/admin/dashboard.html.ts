@@ -127,6 +127,7 @@ export const DASHBOARD_SCRIPT = `(function () {
   function blocked() {
     return api('GET', 'ordering/blocked?limit=100').then(function (page) {
       var tb = body('blocked');
+      if (!page.items.length) cell(tb.insertRow(), 'no key waits', 'muted').colSpan = 8;
       page.items.forEach(function (k) {
         var row = tb.insertRow();
         [k.originEndpoint, k.orderingKey, k.lastHandled, k.waitingFor, k.parked, k.since, k.head ? k.head.error : 'not received here'].forEach(function (v) { cell(row, v); });

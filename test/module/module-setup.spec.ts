@@ -186,6 +186,9 @@ describe('module setup', () => {
       expect(tables.sort()).toEqual([
         `${asyncPrefix}dead_letters`,
         `${asyncPrefix}inbox`,
+        `${asyncPrefix}ordering_parked`,
+        `${asyncPrefix}ordering_positions`,
+        `${asyncPrefix}ordering_sequences`,
         `${asyncPrefix}outbox`,
         `${asyncPrefix}subscriptions`,
       ]);
