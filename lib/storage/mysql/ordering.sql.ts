@@ -1,7 +1,7 @@
 import { affectedRows } from '../affected-rows';
 import type { MessagingTableNames } from '../messaging-table-names';
 import type { OrderingStatements } from '../storage-dialect.interface';
-import { releasablePredicate } from '../ordering-predicates';
+import { blockedKeysSql, parkedWithPosition, releasablePredicate } from '../ordering-predicates';
 
 /** mysql2's answer to an INSERT: `insertId` is what LAST_INSERT_ID(expr) was set to. */
 interface InsertAnswer {
@@ -47,20 +47,10 @@ export function mysqlOrderingStatements(tables: MessagingTableNames): OrderingSt
     anyParked: `SELECT 1 AS parked FROM ${parked} WHERE ${KEY} LIMIT 1`,
     successor: `SELECT envelope FROM ${parked} WHERE ${KEY} AND previous IN (?, 0)
        ORDER BY previous DESC, sequence LIMIT 1`,
-    releasable: `SELECT p.envelope, k.last_sequence FROM ${parked} p JOIN ${positions} k
-         ON k.endpoint = p.endpoint AND k.origin_endpoint = p.origin_endpoint
-         AND k.ordering_key = p.ordering_key
+    releasable: `SELECT p.envelope, k.last_sequence FROM ${parkedWithPosition(parked, positions)}
        WHERE p.endpoint = ? AND ${olderThan('p.parked_at')} AND ${releasablePredicate(parked)}
        ORDER BY p.parked_at LIMIT ?`,
-    blockedKeys: `SELECT p.origin_endpoint, p.ordering_key, k.last_sequence, COUNT(*) AS parked,
-         MIN(CASE WHEN p.previous > k.last_sequence THEN p.previous END) AS waiting_for,
-         MIN(p.parked_at) AS since
-       FROM ${parked} p JOIN ${positions} k
-         ON k.endpoint = p.endpoint AND k.origin_endpoint = p.origin_endpoint
-         AND k.ordering_key = p.ordering_key
-       WHERE p.endpoint = ?
-       GROUP BY p.origin_endpoint, p.ordering_key, k.last_sequence
-       ORDER BY since LIMIT ?`,
+    blockedKeys: blockedKeysSql(parked, positions),
     waitingFor: `SELECT MIN(previous) AS waiting_for FROM ${parked} WHERE ${KEY} AND previous > ?`,
     deleteIdleSequences: `DELETE FROM ${sequences} WHERE ${olderThan('updated_at')}
        ORDER BY updated_at LIMIT ?`,

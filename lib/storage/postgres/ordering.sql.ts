@@ -1,5 +1,5 @@
 import type { MessagingTableNames } from '../messaging-table-names';
-import { releasablePredicate } from '../ordering-predicates';
+import { blockedKeysSql, parkedWithPosition, releasablePredicate } from '../ordering-predicates';
 import type { OrderingStatements } from '../storage-dialect.interface';
 import { MS, numbered } from './numbered';
 
@@ -48,22 +48,12 @@ export function postgresOrderingStatements(tables: MessagingTableNames): Orderin
     anyParked: numbered(`SELECT 1 AS parked FROM ${parked} WHERE ${KEY} LIMIT 1`),
     successor: numbered(`SELECT envelope FROM ${parked} WHERE ${KEY} AND previous IN (?, 0)
        ORDER BY previous DESC, sequence LIMIT 1`),
-    releasable: numbered(`SELECT p.envelope, k.last_sequence FROM ${parked} p JOIN ${positions} k
-         ON k.endpoint = p.endpoint AND k.origin_endpoint = p.origin_endpoint
-         AND k.ordering_key = p.ordering_key
+    releasable:
+      numbered(`SELECT p.envelope, k.last_sequence FROM ${parkedWithPosition(parked, positions)}
        WHERE p.endpoint = ? AND p.parked_at < clock_timestamp() - ${MS}
          AND ${releasablePredicate(parked)}
        ORDER BY p.parked_at LIMIT ?`),
-    blockedKeys:
-      numbered(`SELECT p.origin_endpoint, p.ordering_key, k.last_sequence, COUNT(*) AS parked,
-         MIN(CASE WHEN p.previous > k.last_sequence THEN p.previous END) AS waiting_for,
-         MIN(p.parked_at) AS since
-       FROM ${parked} p JOIN ${positions} k
-         ON k.endpoint = p.endpoint AND k.origin_endpoint = p.origin_endpoint
-         AND k.ordering_key = p.ordering_key
-       WHERE p.endpoint = ?
-       GROUP BY p.origin_endpoint, p.ordering_key, k.last_sequence
-       ORDER BY since LIMIT ?`),
+    blockedKeys: numbered(blockedKeysSql(parked, positions)),
     waitingFor: numbered(
       `SELECT MIN(previous) AS waiting_for FROM ${parked} WHERE ${KEY} AND previous > ?`,
     ),
