@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
+import { CONSISTENT_MESSAGING_OPTIONS } from '../consistent-messaging.constants';
 import { UnroutableKeyedEventError } from '../errors/unroutable-keyed-event.error';
+import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { OutboxMessage } from '../outbox/outbox-message.interface';
 import { SubscriptionStore } from '../storage/subscription.store';
 import { SubscriptionRegistry } from '../transport/subscription.registry';
@@ -28,6 +30,7 @@ interface KeyAtDestination {
 @Injectable()
 export class MessageSequencer {
   constructor(
+    @Inject(CONSISTENT_MESSAGING_OPTIONS) private readonly options: ResolvedMessagingOptions,
     private readonly sequences: SequenceStore,
     private readonly subscriptions: SubscriptionRegistry,
     private readonly remembered: SubscriptionStore,
@@ -72,7 +75,9 @@ export class MessageSequencer {
 
   /**
    * A command's destination; an event's subscribers, as Redis lists them and the database
-   * remembers them (one Redis forgot still gets its copy).
+   * remembers them (one Redis forgot still gets its copy). A Redis that is away, or does not
+   * answer within `relay.dispatchWaitMs`, leaves the subscribers the database remembers: a unit
+   * never waits out a stalled Redis.
    */
   private async destinationsOf(
     message: OutboxMessage,
@@ -83,6 +88,8 @@ export class MessageSequencer {
       const { endpoints, unknown } = await this.subscriptions.subscribersOf(
         message.type,
         queryRunner,
+        // With 0 (never wait after COMMIT) a second still bounds the wait before it.
+        this.options.relay.dispatchWaitMs || 1000,
       );
       return [...endpoints, ...unknown];
     } catch (error) {

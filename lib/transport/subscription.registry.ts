@@ -83,20 +83,29 @@ export class SubscriptionRegistry {
    * database remembers and Redis does not list has either dropped the type (it registered again
    * without it: forgotten) or not registered since Redis lost it (`unknown`: hold the event).
    * `queryRunner`: the caller's (the sweeper's transaction), else one of the library's own.
+   * `redisWaitMs`: Redis must answer within it, else this rejects before any statement runs on
+   * `queryRunner` (a unit of work must not wait out a stalled Redis).
    */
-  async subscribersOf(type: string, queryRunner?: QueryRunner): Promise<Subscribers> {
+  async subscribersOf(
+    type: string,
+    queryRunner?: QueryRunner,
+    redisWaitMs?: number,
+  ): Promise<Subscribers> {
     const cached = this.subscribers.get(type);
     if (cached && cached.expiresAt > Date.now()) return { endpoints: cached.value, unknown: [] };
     const { queuePrefix: prefix } = this.options;
     const redis = this.connection.client;
-    const endpoints = await redis.smembers(redisKeys.subscribers(prefix, type));
+    const answer = <T>(call: Promise<T>) => answerWithin(call, redisWaitMs);
+    const endpoints = await answer(redis.smembers(redisKeys.subscribers(prefix, type)));
     // Redis is asked with no pooled connection held: a Redis that stalls must not starve the pool.
     const remembered = await this.withRunner(queryRunner, (runner) =>
       this.store.subscribersOf(runner, type),
     );
     const missing = remembered.filter((endpoint) => !endpoints.includes(endpoint));
-    const registered = await Promise.all(
-      missing.map((endpoint) => redis.exists(redisKeys.endpointInstances(prefix, endpoint))),
+    const registered = await answer(
+      Promise.all(
+        missing.map((endpoint) => redis.exists(redisKeys.endpointInstances(prefix, endpoint))),
+      ),
     );
     const dropped = missing.filter((_, index) => registered[index]);
     const unknown = missing.filter((_, index) => !registered[index]);
@@ -203,6 +212,20 @@ export class SubscriptionRegistry {
 
   private expiry(): number {
     return Date.now() + this.options.relay.subscriptionCacheMs;
+  }
+}
+
+/** `call`'s answer, or a rejection once `ms` passed without one (no limit when undefined). */
+async function answerWithin<T>(call: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return call;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -386,12 +386,15 @@ describe('G14 per-key ordering: batched transactions', () => {
   afterAll(() => closeAndCleanUp(prefix, [queue], [shipping]));
 
   it('a batch holding several messages of one key handles them in order', async () => {
-    const steps = 12;
+    const steps = 24;
     const envelopes = Array.from({ length: steps }, (_, step) =>
       keyedEnvelope('g14-shipping', 'batched', step + 1),
     );
-    // In order, as a sender's dispatches usually come: batches then hold consecutive messages.
+    // In order, as a sender's dispatches usually come, and all waiting when the worker starts
+    // taking them: both lanes are busy at once and the rest gather into batches.
+    await queue.pause();
     for (const envelope of envelopes) await deliver(queue, envelope);
+    await queue.resume();
     const dataSource = shipping.get(DataSource);
     await waitFor(
       'every message handled',
