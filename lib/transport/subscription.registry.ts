@@ -83,8 +83,8 @@ export class SubscriptionRegistry {
    * database remembers and Redis does not list has either dropped the type (it registered again
    * without it: forgotten) or not registered since Redis lost it (`unknown`: hold the event).
    * `queryRunner`: the caller's (the sweeper's transaction), else one of the library's own.
-   * `redisWaitMs`: Redis must answer within it, else this rejects before any statement runs on
-   * `queryRunner` (a unit of work must not wait out a stalled Redis).
+   * `redisWaitMs`: Redis must have answered within it, else this rejects before any statement runs
+   * on `queryRunner` (a unit of work must not wait out a stalled Redis).
    */
   async subscribersOf(
     type: string,
@@ -95,7 +95,10 @@ export class SubscriptionRegistry {
     if (cached && cached.expiresAt > Date.now()) return { endpoints: cached.value, unknown: [] };
     const { queuePrefix: prefix } = this.options;
     const redis = this.connection.client;
-    const answer = <T>(call: Promise<T>) => answerWithin(call, redisWaitMs);
+    // One limit for both round trips.
+    const deadline = Date.now() + (redisWaitMs ?? 0);
+    const answer = <T>(call: Promise<T>) =>
+      answerWithin(call, redisWaitMs === undefined ? undefined : deadline - Date.now());
     const endpoints = await answer(redis.smembers(redisKeys.subscribers(prefix, type)));
     // Redis is asked with no pooled connection held: a Redis that stalls must not starve the pool.
     const remembered = await this.withRunner(queryRunner, (runner) =>
