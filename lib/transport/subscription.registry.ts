@@ -10,6 +10,7 @@ import type {
 } from '../interfaces/consistent-messaging-options.interface';
 import { SubscriptionStore } from '../storage/subscription.store';
 import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
+import { settlesWithin } from '../relay/settles-within';
 import { ProducerConnection } from './producer-connection';
 import { redisKeys } from './redis-keys';
 
@@ -97,8 +98,11 @@ export class SubscriptionRegistry {
     const redis = this.connection.client;
     // One limit for both round trips.
     const deadline = Date.now() + (redisWaitMs ?? 0);
-    const answer = <T>(call: Promise<T>) =>
-      answerWithin(call, redisWaitMs === undefined ? undefined : deadline - Date.now());
+    const answer = async <T>(call: Promise<T>): Promise<T> => {
+      if (redisWaitMs !== undefined && !(await settlesWithin(call, deadline - Date.now())))
+        throw new Error(`Redis did not answer within ${redisWaitMs} ms`);
+      return call;
+    };
     const endpoints = await answer(redis.smembers(redisKeys.subscribers(prefix, type)));
     // Redis is asked with no pooled connection held: a Redis that stalls must not starve the pool.
     const remembered = await this.withRunner(queryRunner, (runner) =>
@@ -215,20 +219,6 @@ export class SubscriptionRegistry {
 
   private expiry(): number {
     return Date.now() + this.options.relay.subscriptionCacheMs;
-  }
-}
-
-/** `call`'s answer, or a rejection once `ms` passed without one (no limit when undefined). */
-async function answerWithin<T>(call: Promise<T>, ms: number | undefined): Promise<T> {
-  if (ms === undefined) return call;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([call, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
