@@ -28,13 +28,40 @@ interface Cached<T> {
   expiresAt: number;
 }
 
-interface InstanceEntry {
-  types: string[];
-  seenAt: number;
-}
-
 /** An instance not seen for this many refresh intervals is gone: its types no longer count. */
 const LIVE_INTERVALS = 3;
+
+/**
+ * KEYS: the endpoint's instances (id → `{"types":[…],"seenAt":ms}`), its types, the retry policies.
+ * ARGV: instance id, its types (JSON), how long an instance stays live (ms), the subscribers' key
+ * prefix, the endpoint, its retry policy (JSON).
+ */
+const REGISTER = `
+local now = redis.call('time')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('hset', KEYS[1], ARGV[1], '{"types":' .. ARGV[2] .. ',"seenAt":' .. now .. '}')
+local live, gone = {}, {}
+local entries = redis.call('hgetall', KEYS[1])
+for i = 1, #entries, 2 do
+  local ok, entry = pcall(cjson.decode, entries[i + 1])
+  if ok and type(entry) == 'table' and type(entry.types) == 'table'
+    and type(entry.seenAt) == 'number' and entry.seenAt > now - tonumber(ARGV[3]) then
+    for _, name in ipairs(entry.types) do live[name] = true end
+  else
+    gone[#gone + 1] = entries[i]
+  end
+end
+for _, name in ipairs(redis.call('smembers', KEYS[2])) do
+  if not live[name] then redis.call('srem', ARGV[4] .. name, ARGV[5]) end
+end
+redis.call('del', KEYS[2])
+for name in pairs(live) do
+  redis.call('sadd', ARGV[4] .. name, ARGV[5])
+  redis.call('sadd', KEYS[2], name)
+end
+if #gone > 0 then redis.call('hdel', KEYS[1], unpack(gone)) end
+redis.call('hset', KEYS[3], ARGV[5], ARGV[6])
+`;
 
 /**
  * Who handles which event type, and each endpoint's retry policy, kept in Redis so that every
@@ -143,41 +170,27 @@ export class SubscriptionRegistry {
   }
 
   /**
-   * Writes this instance's entry, then makes the endpoint subscribe to exactly the types of its live
-   * instances (dropping those only gone instances handled).
+   * Writes this instance's entry and makes the endpoint subscribe to exactly the types of its live
+   * instances, in one script: a lookup that sees the entry also sees its subscriptions (else it
+   * would take the endpoint for one that dropped the type, and route an event past it).
    */
   private async register(): Promise<void> {
     const types = this.types;
     if (!types) return;
     const { queuePrefix: prefix, endpoint, retry, subscriptionRefreshMs } = this.options;
-    const redis = this.connection.client;
-    const instancesKey = redisKeys.endpointInstances(prefix, endpoint);
-    const typesKey = redisKeys.endpointTypes(prefix, endpoint);
-    const [seconds] = await redis.time();
-    const now = Number(seconds) * 1000;
-    const entry: InstanceEntry = { types, seenAt: now };
-    await redis.hset(instancesKey, this.instanceId, JSON.stringify(entry));
-    const [instances, previous] = await Promise.all([
-      redis.hgetall(instancesKey),
-      redis.smembers(typesKey),
-    ]);
-    const live = new Set<string>();
-    const gone: string[] = [];
-    for (const [id, json] of Object.entries(instances)) {
-      const other = parseEntry(json);
-      if (other && other.seenAt > now - LIVE_INTERVALS * subscriptionRefreshMs)
-        other.types.forEach((type) => live.add(type));
-      else gone.push(id);
-    }
-    const multi = redis.multi();
-    for (const type of previous.filter((old) => !live.has(old)))
-      multi.srem(redisKeys.subscribers(prefix, type), endpoint);
-    for (const type of live) multi.sadd(redisKeys.subscribers(prefix, type), endpoint);
-    multi.del(typesKey);
-    if (live.size > 0) multi.sadd(typesKey, ...live);
-    if (gone.length > 0) multi.hdel(instancesKey, ...gone);
-    multi.hset(redisKeys.retryPolicies(prefix), endpoint, JSON.stringify(retry));
-    await multi.exec();
+    await this.connection.client.eval(
+      REGISTER,
+      3,
+      redisKeys.endpointInstances(prefix, endpoint),
+      redisKeys.endpointTypes(prefix, endpoint),
+      redisKeys.retryPolicies(prefix),
+      this.instanceId,
+      JSON.stringify(types),
+      LIVE_INTERVALS * subscriptionRefreshMs,
+      redisKeys.subscribers(prefix, ''),
+      endpoint,
+      JSON.stringify(retry),
+    );
     this.subscribers.clear();
     this.policies = undefined;
   }
@@ -219,16 +232,5 @@ export class SubscriptionRegistry {
 
   private expiry(): number {
     return Date.now() + this.options.relay.subscriptionCacheMs;
-  }
-}
-
-function parseEntry(json: string): InstanceEntry | undefined {
-  try {
-    const entry = JSON.parse(json) as Partial<InstanceEntry>;
-    return Array.isArray(entry.types) && typeof entry.seenAt === 'number'
-      ? { types: entry.types, seenAt: entry.seenAt }
-      : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { MessagingMetrics, redispatchOutboxSince } from '../../lib';
 import { G2D, G2dAuditHandler, G2dOrderService } from '../fixtures/g2-data-loss.fixtures';
 import { G2_ENTITIES, G2BillingHandler } from '../fixtures/g2-lost.fixtures';
+import { SubscriptionRegistry } from '../../lib/transport/subscription.registry';
 import { outboxRow, QueueInspector } from '../support/inspect';
 import { RedisServerProcess, freePort } from '../support/redis-server';
 import { db } from '../support/services';
@@ -52,7 +53,8 @@ describe('G2 Redis data loss', () => {
       ...common,
       endpoint: G2D.orders,
       providers: [G2dOrderService],
-      messaging: { ...common.messaging, consume: false },
+      // Every lookup asks Redis (the registration test below watches them).
+      messaging: { ...common.messaging, consume: false, relay: { subscriptionCacheMs: 0 } },
     });
     queues = new QueueInspector(prefix, redisServer.connection);
   });
@@ -159,6 +161,25 @@ describe('G2 Redis data loss', () => {
       async () => (await queues.jobsOf(G2D.archive, waiting)).length === 1,
     );
   });
+  it('never routes an event past a subscriber that is registering again after a data loss', async () => {
+    const dispatcher = orders.get(SubscriptionRegistry);
+    const subscriber = ledger.get(SubscriptionRegistry);
+    const routes: string[][] = [];
+    for (let round = 0; round < 20; round++) {
+      await admin.flushall();
+      // The subscriber's own refresh, as at a reconnect; lookups run while it writes.
+      const registering = subscriber['register']();
+      let known = false;
+      while (!known) {
+        const { endpoints, unknown } = await dispatcher.subscribersOf('g2.ChargeOrder');
+        routes.push([...endpoints, ...unknown]);
+        known = endpoints.includes(G2D.ledger);
+      }
+      await registering;
+    }
+    expect(routes.filter((route) => !route.includes(G2D.ledger))).toEqual([]);
+  }, 60000);
+
   it('still delivers to the subscribers that came back when one never does, and holds only that copy', async () => {
     const service = orders.get(G2dOrderService);
     const gone = await startEndpoint({
