@@ -31,7 +31,9 @@ export class OrderingGate {
     const { endpoint } = this.options;
     const place = orderedPlaceAt(envelope.headers, endpoint);
     if (!place) return { verdict: 'handle' };
-    const position = await this.positions.lock(queryRunner, endpoint, place);
+    const advance = await this.positions.advance(queryRunner, endpoint, place);
+    if (advance.advanced) return { verdict: 'handle' };
+    const { position } = advance;
     if (place.sequence <= position.last) return { verdict: 'duplicate' };
     // A released message leaves its parked row now, whether it runs or waits again.
     const unparked =

@@ -47,6 +47,34 @@ export class PositionStore {
     return this.sql.positionOf(result);
   }
 
+  /**
+   * Locks the key's position and, when it is `place`'s turn and nothing is parked, moves it to
+   * `place`: `advanced`. Otherwise the position as it stands, locked.
+   */
+  async advance(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    place: OrderedPlace,
+  ): Promise<{ advanced: true } | { advanced: false; position: KeyPosition }> {
+    // Its turn: right after its predecessor, or it starts a new run of the key (previous 0).
+    const [low, high] =
+      place.previous === 0 ? [0, place.sequence - 1] : [place.previous, place.previous];
+    const initial = place.previous === 0 ? place.sequence : 0;
+    const answer = this.sql.advancedOf(
+      await queryRunner.query(this.sql.advancePosition, [
+        ...keyOf(endpoint, place),
+        initial,
+        low,
+        high,
+        place.sequence,
+      ]),
+    );
+    if (answer === 'advanced') return { advanced: true };
+    if (answer && answer.parked === 0 && answer.last >= low && answer.last <= high)
+      return { advanced: true };
+    return { advanced: false, position: answer ?? (await this.lock(queryRunner, endpoint, place)) };
+  }
+
   /** Sets the last sequence handled and changes the count of parked messages by `parkedChange`. */
   async set(
     queryRunner: QueryRunner,

@@ -161,6 +161,17 @@ export interface OrderingStatements {
   /** (endpoint, origin, key): locks the receiver's position on the key (made at 0); read by `positionOf`. */
   readonly lockPosition: string;
   positionOf(result: unknown): KeyPosition;
+  /**
+   * (endpoint, origin, key, last of a new position, low, high, sequence): locks the position, as
+   * `lockPosition` does, and moves it to `sequence` when nothing is parked and its last is within
+   * [low, high] (the message's turn), all in one round trip; read by `advancedOf`.
+   */
+  readonly advancePosition: string;
+  /**
+   * The position before the statement (MySQL); else (PostgreSQL) `'advanced'`, the position of a
+   * key new here, or undefined when it did not move (the row is locked: `lockPosition` reads it).
+   */
+  advancedOf(result: unknown): KeyPosition | 'advanced' | undefined;
   /** (last, change of parked, endpoint, origin, key). */
   readonly setPosition: string;
   /** (endpoint, origin, key, sequence, previous, message id, envelope): skips one parked already. */

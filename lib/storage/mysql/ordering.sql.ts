@@ -1,6 +1,6 @@
 import { affectedRows } from '../affected-rows';
 import type { MessagingTableNames } from '../messaging-table-names';
-import type { OrderingStatements } from '../storage-dialect.interface';
+import type { KeyPosition, OrderingStatements } from '../storage-dialect.interface';
 import { blockedKeysSql, parkedWithPosition, releasablePredicate } from '../ordering-predicates';
 
 /** mysql2's answer to an INSERT: `insertId` is what LAST_INSERT_ID(expr) was set to. */
@@ -11,11 +11,17 @@ interface InsertAnswer {
 
 const KEY = 'endpoint = ? AND origin_endpoint = ? AND ordering_key = ?';
 
+/** The position `lockPosition` and `advancePosition` encode in the insert id (0 for a new one). */
+function positionOf(result: unknown): KeyPosition {
+  const encoded = Number((result as InsertAnswer).insertId ?? 0);
+  return { last: Math.floor(encoded / 2), parked: encoded % 2 };
+}
+
 /**
  * The upserts answer in one round trip through `LAST_INSERT_ID(expr)`, which sets the insert id
  * of the statement's answer: the key's new last sequence for a sender, and `last * 2 + (parked
- * > 0)` for a receiver's position (an update that writes `updated_at`, so that the row is locked
- * and the expression evaluated).
+ * > 0)` of a receiver's position before the statement (an update that writes `updated_at`, so that
+ * the row is locked and the expression evaluated).
  */
 export function mysqlOrderingStatements(tables: MessagingTableNames): OrderingStatements {
   const sequences = `\`${tables.orderingSequences}\``;
@@ -34,10 +40,14 @@ export function mysqlOrderingStatements(tables: MessagingTableNames): OrderingSt
        VALUES (?, ?, ?, LAST_INSERT_ID(0))
        ON DUPLICATE KEY UPDATE
          updated_at = IF(LAST_INSERT_ID(last_sequence * 2 + (parked > 0)) >= 0, NOW(3), NOW(3))`,
-    positionOf: (result) => {
-      const encoded = Number((result as InsertAnswer).insertId ?? 0);
-      return { last: Math.floor(encoded / 2), parked: encoded % 2 };
-    },
+    positionOf,
+    // The first assignment reads the row before the second moves it.
+    advancePosition: `INSERT INTO ${positions} (endpoint, origin_endpoint, ordering_key, last_sequence)
+       VALUES (?, ?, ?, IF(LAST_INSERT_ID(0), 0, ?))
+       ON DUPLICATE KEY UPDATE
+         updated_at = IF(LAST_INSERT_ID(last_sequence * 2 + (parked > 0)) >= 0, NOW(3), NOW(3)),
+         last_sequence = IF(parked = 0 AND last_sequence BETWEEN ? AND ?, ?, last_sequence)`,
+    advancedOf: positionOf,
     setPosition: `UPDATE ${positions} SET last_sequence = ?, parked = parked + ?, updated_at = NOW(3) WHERE ${KEY}`,
     park: `INSERT IGNORE INTO ${parked}
        (endpoint, origin_endpoint, ordering_key, sequence, previous, message_id, envelope)

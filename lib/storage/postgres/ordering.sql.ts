@@ -7,7 +7,7 @@ const KEY = 'endpoint = ? AND origin_endpoint = ? AND ordering_key = ?';
 
 /**
  * The upserts answer with RETURNING; `xmax = 0` tells a row the INSERT made from one the
- * conflict updated. The position's lock rewrites no indexed column, so its new row version is a
+ * conflict updated. A conflict whose update's WHERE fails returns no row but still locks it. The position's lock rewrites no indexed column, so its new row version is a
  * HOT update. No DELETE … LIMIT: batches are chosen by row address.
  */
 export function postgresOrderingStatements(tables: MessagingTableNames): OrderingStatements {
@@ -36,6 +36,18 @@ export function postgresOrderingStatements(tables: MessagingTableNames): Orderin
     positionOf: (result) => {
       const [row] = result as { last_sequence: string; parked: number }[];
       return { last: Number(row.last_sequence), parked: Number(row.parked) };
+    },
+    advancePosition: `INSERT INTO ${positions} AS k
+       (endpoint, origin_endpoint, ordering_key, last_sequence) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (endpoint, origin_endpoint, ordering_key) DO UPDATE
+       SET last_sequence = $7, updated_at = clock_timestamp()
+       WHERE k.parked = 0 AND k.last_sequence BETWEEN $5 AND $6
+       RETURNING last_sequence`,
+    // Not xmax: a row this transaction inserted shows 0 after its update too. Sequences start at 1.
+    advancedOf: (result) => {
+      const [row] = result as { last_sequence: string }[];
+      if (!row) return undefined;
+      return Number(row.last_sequence) === 0 ? { last: 0, parked: 0 } : 'advanced';
     },
     setPosition: numbered(
       `UPDATE ${positions} SET last_sequence = ?, parked = parked + ?, updated_at = clock_timestamp() WHERE ${KEY}`,
