@@ -56,7 +56,8 @@ function rootModule(role: string): DynamicModule {
 
 /** `--no-ordering-gate`: breaks per-key ordering on purpose, to see the harness catch it. */
 function disableOrderingGate(): void {
-  OrderingGate.prototype.admit = () => Promise.resolve({ verdict: 'handle' });
+  OrderingGate.prototype.admit = () => Promise.resolve({ verdict: 'handle', byKey: false });
+  OrderingGate.prototype.orders = () => false;
 }
 
 async function main(): Promise<void> {

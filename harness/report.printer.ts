@@ -28,7 +28,7 @@ export function formatReport(report: HarnessReport): string {
   lines.push('endpoints:');
   for (const [name, stats] of Object.entries(report.endpoints))
     lines.push(
-      `  ${name}: handled ${stats.handled}, duplicates suppressed ${stats.duplicatesSuppressed}, ` +
+      `  ${name}: inbox records ${stats.handled}, duplicates suppressed ${stats.duplicatesSuppressed}, ` +
         `redeliveries ${stats.redeliveries} (stalled ${stats.stalled}), completed jobs ${stats.completedJobs}`,
     );
   const calls = report.outboxCalls;

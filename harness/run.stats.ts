@@ -3,9 +3,12 @@ import type { MessageEnvelope } from '../lib';
 import type { DatabaseAdmin } from './database.admin';
 
 export interface QueueStats {
-  /** Messages whose handling committed: inbox records of the endpoint. */
+  /**
+   * Messages whose handling committed, as inbox records of the endpoint: keyed messages are
+   * recorded by their key's position instead, and counted by the per-key invariant.
+   */
   handled: number;
-  /** Completed jobs whose pipeline found the message in the inbox already. */
+  /** Completed jobs whose pipeline found the message handled already. */
   duplicatesSuppressed: number;
   /** Extra starts of completed jobs (failed attempts retried, stalled jobs redelivered). */
   redeliveries: number;

@@ -84,7 +84,7 @@ export class AdminOutboxQuery {
       type: row.message_type,
       destination: row.destination,
       payload: row.payload ?? '',
-      headers: JSON.parse(row.headers ?? '{}') as MessageHeaders,
+      headers: headersOf(row),
     }));
   }
 
@@ -105,12 +105,15 @@ export class AdminOutboxQuery {
   }
 
   /** Every message of one correlation id, in id order, at most CONVERSATION_LIMIT (`ix_correlation`). */
-  async byCorrelation(correlationId: string): Promise<OutboxSummary[]> {
+  /** A conversation's messages, each with its headers (where it was numbered for ordering). */
+  async byCorrelation(
+    correlationId: string,
+  ): Promise<{ summary: OutboxSummary; headers: MessageHeaders }[]> {
     const rows: Row[] = await this.dataSource.query(this.sql.byCorrelation, [
       correlationId,
       CONVERSATION_LIMIT,
     ]);
-    return rows.map(toSummary);
+    return rows.map((row) => ({ summary: toSummary(row), headers: headersOf(row) }));
   }
 }
 
@@ -136,11 +139,15 @@ function toDetail(row: Row, maxBytes: number): OutboxDetail {
     payload: null,
     size,
     truncated: size > maxBytes,
-    headers: JSON.parse(row.headers ?? '{}') as MessageHeaders,
+    headers: headersOf(row),
   };
   if (detail.truncated) detail.preview = utf8Prefix(row.payload ?? '', maxBytes);
   else detail.payload = parseOrRaw(row.payload ?? '');
   return detail;
+}
+
+function headersOf(row: Row): MessageHeaders {
+  return JSON.parse(row.headers ?? '{}') as MessageHeaders;
 }
 
 function parseOrRaw(payload: string): unknown {

@@ -4,7 +4,10 @@ import type { DeadLetter, DeadLetterSummary } from '../dead-letters/dead-letter.
 import { DeadLetterNotRetriableError } from '../errors/dead-letter-not-retriable.error';
 import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
+import type { MessageHeaders } from '../interfaces/message-envelope.interface';
 import { BlockedKeys, type BlockedKey, type SkippedMessage } from '../ordering/blocked-keys';
+import { orderedPlaceAt, type OrderedPlace } from '../ordering/ordering-headers';
+import { PositionStore } from '../ordering/position.store';
 import { OutboxStore } from '../outbox/outbox.store';
 import { shortText } from '../errors/thrown-text';
 import { inOwnTransaction } from '../storage/own-transaction';
@@ -56,6 +59,7 @@ export class MessagingAdminService {
     private readonly deadLetters: DeadLetterQueue,
     private readonly transactions: AmbientTransactions,
     private readonly blocked: BlockedKeys,
+    private readonly positions: PositionStore,
   ) {}
 
   async listOutbox(filter: OutboxFilter): Promise<OutboxPage> {
@@ -197,21 +201,23 @@ export class MessagingAdminService {
 
   /**
    * Every outbox message of one correlation id in causal order, with the endpoints known to have
-   * handled each: those whose replies it caused, plus inbox records of its command destination and
-   * of this endpoint.
+   * handled each: those whose replies it caused, plus its command destination and this endpoint
+   * where they recorded handling it (a keyed message in its key's position, any other in the
+   * inbox).
    */
   async conversation(correlationId: string): Promise<Conversation> {
     const rows = await this.outbox.byCorrelation(correlationId);
     if (rows.length === 0)
       throw notFound(`No messages with correlation id ${shortText(correlationId)}`);
-    const ordered = causalOrder(rows);
+    const ordered = causalOrder(rows.map((row) => row.summary));
+    const headers = new Map(rows.map((row) => [row.summary.messageId, row.headers]));
     const pairs = ordered.flatMap((message) => [
       { endpoint: this.options.endpoint, messageId: message.messageId },
       ...(message.destination
         ? [{ endpoint: message.destination, messageId: message.messageId }]
         : []),
     ]);
-    const processed = await this.inbox.processed(pairs);
+    const processed = await this.handledAt(pairs, headers);
     const byId = new Map(ordered.map((message) => [message.messageId, message]));
     const messages = ordered.map((message) => {
       const handledBy = new Set(
@@ -224,6 +230,52 @@ export class MessagingAdminService {
       return { ...message, handledBy: [...handledBy].sort() };
     });
     return { correlationId, messages, truncated: rows.length >= CONVERSATION_LIMIT };
+  }
+
+  /** The pairs whose endpoint recorded handling the message. */
+  private async handledAt(
+    pairs: HandlingPair[],
+    headers: Map<string, MessageHeaders>,
+  ): Promise<HandlingPair[]> {
+    const keyed: { pair: HandlingPair; place: OrderedPlace }[] = [];
+    const others: HandlingPair[] = [];
+    for (const pair of pairs) {
+      const place = placeOrNone(headers.get(pair.messageId), pair.endpoint);
+      if (place) keyed.push({ pair, place });
+      else others.push(pair);
+    }
+    const inInbox = await this.inbox.processed(others);
+    const byKey =
+      keyed.length === 0
+        ? []
+        : await inOwnTransaction(this.transactions, async (queryRunner) => {
+            const handled: HandlingPair[] = [];
+            for (const { pair, place } of keyed)
+              if (
+                (await this.positions.lastHandled(queryRunner, pair.endpoint, place)) >=
+                place.sequence
+              )
+                handled.push(pair);
+            return handled;
+          });
+    return [...inInbox, ...byKey];
+  }
+}
+
+interface HandlingPair {
+  endpoint: string;
+  messageId: string;
+}
+
+/** The message's place in its key's order at `endpoint`; none when unkeyed there (or unreadable). */
+function placeOrNone(
+  headers: MessageHeaders | undefined,
+  endpoint: string,
+): OrderedPlace | undefined {
+  try {
+    return headers ? orderedPlaceAt(headers, endpoint) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

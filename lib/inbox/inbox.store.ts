@@ -52,6 +52,7 @@ export class InboxStore {
     endpoint: string,
     messages: { id: string; type: string }[],
   ): Promise<void> {
+    if (messages.length === 0) return;
     const sorted = [...messages].sort((a, b) => (a.id < b.id ? -1 : 1));
     const recorded = await this.insert(queryRunner, endpoint, sorted);
     if (recorded < sorted.length)

@@ -9,11 +9,11 @@ export function messageTypeOf(messageClass: MessageClass): string {
 }
 
 /**
- * The wire name of a message instance; rejects values that are not instances of a message class.
+ * The class of a message instance; rejects values that are not instances of a message class.
  * The class is the one whose prototype the instance has, never a `constructor` the instance (or a
  * body copied into it) carries as a property of its own.
  */
-export function messageTypeOfInstance(message: unknown): string {
+export function messageClassOfInstance(message: unknown): MessageClass {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     throw new NotAMessageError(message);
   }
@@ -24,7 +24,12 @@ export function messageTypeOfInstance(message: unknown): string {
       : Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value;
   if (typeof ctor !== 'function' || ctor === Object || ctor.prototype !== prototype)
     throw new NotAMessageError(message);
-  return messageTypeOf(ctor as MessageClass);
+  return ctor as MessageClass;
+}
+
+/** The wire name of a message instance (see `messageClassOfInstance`). */
+export function messageTypeOfInstance(message: unknown): string {
+  return messageTypeOf(messageClassOfInstance(message));
 }
 
 /**

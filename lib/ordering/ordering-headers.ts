@@ -21,10 +21,12 @@ export interface OrderedPlace {
 }
 
 /** Why an ordering key can't be used, or undefined if it can. */
-export function orderingKeyProblem(key: unknown): string | undefined {
-  if (typeof key !== 'string' || key === '') return 'an ordering key must be a non-empty string';
+export function orderingKeyProblem(key: unknown, from?: string): string | undefined {
+  const source = from ? ` (from ${from})` : '';
+  if (typeof key !== 'string' || key === '')
+    return `an ordering key must be a non-empty string${source}`;
   if (key.length > MAX_ORDERING_KEY_LENGTH)
-    return `ordering key "${key.slice(0, 20)}…" is ${key.length} characters long, at most ${MAX_ORDERING_KEY_LENGTH}`;
+    return `ordering key "${key.slice(0, 20)}…" is ${key.length} characters long, at most ${MAX_ORDERING_KEY_LENGTH}${source}`;
   return undefined;
 }
 

@@ -9,10 +9,13 @@ import { PositionStore, type Releasable } from './position.store';
 /**
  * What to do with an incoming message: handle it now, drop it as handled already, or keep it
  * parked until its predecessor is handled. `release`: the parked message to run once this one's
- * unit commits.
+ * unit commits. `byKey`: the key's position now records the message as handled, in the unit's
+ * transaction, and tells its copies from it: it needs no inbox record.
  */
 export type Admission =
-  { verdict: 'handle'; release?: Releasable } | { verdict: 'duplicate' } | { verdict: 'parked' };
+  | { verdict: 'handle'; byKey: boolean; release?: Releasable }
+  | { verdict: 'duplicate' }
+  | { verdict: 'parked' };
 
 /**
  * Lets a keyed message through only after the message before it at this endpoint was handled.
@@ -27,12 +30,17 @@ export class OrderingGate {
     private readonly positions: PositionStore,
   ) {}
 
+  /** Whether `envelope` is ordered at this endpoint: the gate, not the inbox, records it. */
+  orders(envelope: MessageEnvelope): boolean {
+    return orderedPlaceAt(envelope.headers, this.options.endpoint) !== undefined;
+  }
+
   async admit(queryRunner: QueryRunner, envelope: MessageEnvelope): Promise<Admission> {
     const { endpoint } = this.options;
     const place = orderedPlaceAt(envelope.headers, endpoint);
-    if (!place) return { verdict: 'handle' };
+    if (!place) return { verdict: 'handle', byKey: false };
     const advance = await this.positions.advance(queryRunner, endpoint, place);
-    if (advance.advanced) return { verdict: 'handle' };
+    if (advance.advanced) return { verdict: 'handle', byKey: true };
     const { position } = advance;
     if (place.sequence <= position.last) return { verdict: 'duplicate' };
     // A released message leaves its parked row now, whether it runs or waits again.
@@ -41,7 +49,7 @@ export class OrderingGate {
     if (await this.mayRun(queryRunner, place, position.last, position.parked > 0, unparked)) {
       await this.positions.set(queryRunner, endpoint, place, place.sequence, -unparked);
       const release = position.parked > 0 ? await this.successorOf(queryRunner, place) : undefined;
-      return { verdict: 'handle', release };
+      return { verdict: 'handle', byKey: true, release };
     }
     const parked = (await this.positions.park(queryRunner, endpoint, place, envelope)) ? 1 : 0;
     if (parked !== unparked)

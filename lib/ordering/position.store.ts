@@ -112,6 +112,15 @@ export class PositionStore {
     return affectedRows(result) > 0;
   }
 
+  /** Sequence of the last message of the key handled at `endpoint`; 0 when none was. Locks nothing. */
+  async lastHandled(queryRunner: QueryRunner, endpoint: string, place: KeyRef): Promise<number> {
+    const [row]: { last_sequence: string }[] = await queryRunner.query(
+      this.sql.lastHandled,
+      keyOf(endpoint, place),
+    );
+    return row ? Number(row.last_sequence) : 0;
+  }
+
   async anyParked(queryRunner: QueryRunner, endpoint: string, place: KeyRef): Promise<boolean> {
     const rows: unknown[] = await queryRunner.query(this.sql.anyParked, keyOf(endpoint, place));
     return rows.length > 0;

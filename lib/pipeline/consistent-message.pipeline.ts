@@ -28,8 +28,9 @@ export interface CommittedBatch {
 
 /**
  * The consistent pipeline for one incoming message:
- * 1. begin; a keyed message passes the ordering gate (or is parked, or dropped as a duplicate);
- *    record (endpoint, message id) in the inbox: a duplicate stops here;
+ * 1. begin; a keyed message passes the ordering gate (or is parked, or dropped as a duplicate),
+ *    and its key's position records it; any other is recorded (endpoint, message id) in the
+ *    inbox: a duplicate stops here;
  * 2. run every handler of the type with the transactional EntityManager;
  * 3. write outgoing messages to the outbox; commit;
  * 4. dispatch them, and release the parked message that comes next; the caller acknowledges the
@@ -56,12 +57,14 @@ export class ConsistentMessagePipeline {
       async (unitOfWork): Promise<Admission> => {
         const admitted = await this.gate.admit(unitOfWork.queryRunner, envelope);
         if (admitted.verdict !== 'handle') return admitted;
-        const recorded = await this.inbox.tryRecord(
-          unitOfWork.queryRunner,
-          this.options.endpoint,
-          envelope.id,
-          envelope.type,
-        );
+        const recorded =
+          admitted.byKey ||
+          (await this.inbox.tryRecord(
+            unitOfWork.queryRunner,
+            this.options.endpoint,
+            envelope.id,
+            envelope.type,
+          ));
         if (!recorded) return { verdict: 'duplicate' };
         await this.runHandlers(message, unitOfWork);
         return admitted;
@@ -97,7 +100,9 @@ export class ConsistentMessagePipeline {
         await this.inbox.recordAll(
           unitOfWork.queryRunner,
           this.options.endpoint,
-          messages.map((message) => message.envelope),
+          messages
+            .map((message) => message.envelope)
+            .filter((envelope) => !this.gate.orders(envelope)),
         );
         const releases: Releasable[] = [];
         for (const message of messages) {

@@ -82,7 +82,7 @@ export interface AdminOutboxStatements {
   readonly counts: string;
   /** (): `created_at` and `lag_ms` of the oldest pending row. */
   readonly oldestPending: string;
-  /** (correlation id, limit): summaries in id order. */
+  /** (correlation id, limit): summaries and `headers` in id order. */
   readonly byCorrelation: string;
 }
 
@@ -180,6 +180,8 @@ export interface OrderingStatements {
   parkedRows(result: unknown): number;
   /** (endpoint, origin, key, sequence): deletes its parked row; read by `affectedRows`. */
   readonly unpark: string;
+  /** (endpoint, origin, key): `last_sequence` of the position, without locking it; no row when none. */
+  readonly lastHandled: string;
   /** (endpoint, origin, key): a row when any message of the key is parked. */
   readonly anyParked: string;
   /**

@@ -12,7 +12,8 @@ import {
   reservedKeyProblem,
   serializedShape,
 } from '../messages/message-rules';
-import { messageTypeOfInstance } from '../messages/message-type';
+import { declaredOrderingKeyOf } from '../messages/declared-ordering-key';
+import { messageClassOfInstance, messageTypeOf } from '../messages/message-type';
 import {
   ORDERING_KEY_HEADER,
   orderingKeyProblem,
@@ -140,7 +141,11 @@ export class UnitOfWork {
       );
     }
     if (this.sealed) throw new NoActiveUnitOfWorkError('record a message while its unit commits');
-    const type = messageTypeOfInstance(message);
+    const messageClass = messageClassOfInstance(message);
+    const type = messageTypeOf(messageClass);
+    const declared =
+      options.orderingKey === undefined ? declaredOrderingKeyOf(messageClass, message) : undefined;
+    const orderingKey = options.orderingKey ?? declared?.key;
     const serialized = serializedShape(message);
     const problem =
       (destination !== null ? endpointNameProblem(destination) : undefined) ??
@@ -148,7 +153,9 @@ export class UnitOfWork {
       reservedKeyProblem(message) ??
       serialized.problem ??
       customHeadersProblem(options.headers) ??
-      (options.orderingKey !== undefined ? orderingKeyProblem(options.orderingKey) : undefined) ??
+      (declared || options.orderingKey !== undefined
+        ? orderingKeyProblem(orderingKey, declared?.from)
+        : undefined) ??
       (type.length > MAX_NAME_LENGTH
         ? `message type "${type.slice(0, 40)}…" is too long`
         : undefined);
@@ -162,7 +169,7 @@ export class UnitOfWork {
       payload: JSON.stringify(serialized.shape),
       headers: {
         ...withoutOrderingHeaders(options.headers),
-        ...(options.orderingKey !== undefined && { [ORDERING_KEY_HEADER]: options.orderingKey }),
+        ...(typeof orderingKey === 'string' && { [ORDERING_KEY_HEADER]: orderingKey }),
         correlationId: origin.correlationId,
         causationId: origin.incoming?.id ?? null,
         originEndpoint: this.endpoint,

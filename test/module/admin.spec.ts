@@ -124,6 +124,22 @@ describe('admin controller', () => {
     expect((await call('GET', 'inbox/stats')).json.records).toBeGreaterThanOrEqual(1);
   });
 
+  it("shows a keyed message as handled where its key's position recorded it, having no inbox record", async () => {
+    const probe = app.get(AdminProbe);
+    const failures = probe.failures;
+    probe.failures = 0;
+    try {
+      // No reply: only the key's position tells that it was handled.
+      const messageId = await app.get(PingSender).flaky('keyed', `order-${randomUUID()}`);
+      await waitFor('it to be handled', () => probe.handledFlaky.includes(messageId));
+      const { json } = await call('GET', `conversations/${messageId}`);
+      expect(json.messages.map((message) => message.handledBy)).toEqual([['admin']]);
+      expect((await call('GET', `inbox/${messageId}`)).status).toBe(404);
+    } finally {
+      probe.failures = failures;
+    }
+  });
+
   it('lists no blocked ordering keys, and answers 404 to a skip of a key nothing waits on', async () => {
     expect(await call('GET', 'ordering/blocked')).toMatchObject({
       status: 200,

@@ -13,6 +13,19 @@ function headersWith(extra: Record<string, string>) {
   return { ...envelopeOf(new Note('x')).headers, ...extra };
 }
 
+@Message('uow.OrderShipped', { orderingKey: 'orderId' })
+class OrderShippedNote {
+  constructor(readonly orderId: string) {}
+}
+
+@Message('uow.LineAdded', { orderingKey: (line: LineAdded) => `${line.orderId}/${line.sku}` })
+class LineAdded {
+  constructor(
+    readonly orderId: number,
+    readonly sku: string,
+  ) {}
+}
+
 describe('ordering headers', () => {
   it("reads a keyed message's place at an endpoint", () => {
     const headers = headersWith({
@@ -54,6 +67,30 @@ describe('ordering headers', () => {
       expect(() => unit.record(new Note('b'), 'shipping', { orderingKey })).toThrow(
         InvalidMessageError,
       );
+  });
+
+  it('takes the key a message class declares, unless publish or send gives one', () => {
+    const unit = new UnitOfWork({} as QueryRunner, 'orders', 'library');
+    unit.record(new OrderShippedNote('order-1'), null);
+    unit.record(new LineAdded(42, 'sku-9'), 'stock');
+    unit.record(new OrderShippedNote('order-1'), null, { orderingKey: 'given' });
+    expect(unit.pending.map((message) => message.headers.orderingKey)).toEqual([
+      'order-1',
+      '42/sku-9',
+      'given',
+    ]);
+    expect(() => unit.record(new OrderShippedNote(undefined as unknown as string), null)).toThrow(
+      /non-empty string \(from OrderShippedNote\.orderId\)/,
+    );
+  });
+
+  it('checks at compile time that a declared key field exists', () => {
+    // @ts-expect-error: no field "orderid" on the class
+    @Message('uow.Misspelt', { orderingKey: 'orderid' })
+    class Misspelt {
+      constructor(readonly orderId: string) {}
+    }
+    expect(new Misspelt('x').orderId).toBe('x');
   });
 
   it('drops ordering headers given as custom headers: only the library sets them', () => {

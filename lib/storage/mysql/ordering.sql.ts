@@ -54,6 +54,7 @@ export function mysqlOrderingStatements(tables: MessagingTableNames): OrderingSt
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     parkedRows: affectedRows,
     unpark: `DELETE FROM ${parked} WHERE ${KEY} AND sequence = ?`,
+    lastHandled: `SELECT last_sequence FROM ${positions} WHERE ${KEY}`,
     anyParked: `SELECT 1 AS parked FROM ${parked} WHERE ${KEY} LIMIT 1`,
     successor: `SELECT envelope FROM ${parked} WHERE ${KEY} AND previous IN (?, 0)
        ORDER BY previous DESC, sequence LIMIT 1`,

@@ -48,7 +48,7 @@ export function mysqlOutboxStatements(name: string): OutboxStatements {
          (SELECT COUNT(*) FROM ${table} WHERE dispatched_at IS NOT NULL) AS dispatched,
          (SELECT COUNT(*) FROM ${table} WHERE ${ADMIN_FILTERS.undeliverable}) AS undeliverable`,
       oldestPending: `SELECT created_at, ${LAG_MS} FROM ${table} ${OLDEST_PENDING}`,
-      byCorrelation: `SELECT ${SUMMARY_COLUMNS} FROM ${table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
+      byCorrelation: `SELECT ${SUMMARY_COLUMNS}, headers FROM ${table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
     },
   };
 }

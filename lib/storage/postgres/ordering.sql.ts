@@ -57,6 +57,7 @@ export function postgresOrderingStatements(tables: MessagingTableNames): Orderin
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING sequence`),
     parkedRows: (result) => (Array.isArray(result) ? result.length : 0),
     unpark: numbered(`DELETE FROM ${parked} WHERE ${KEY} AND sequence = ?`),
+    lastHandled: numbered(`SELECT last_sequence FROM ${positions} WHERE ${KEY}`),
     anyParked: numbered(`SELECT 1 AS parked FROM ${parked} WHERE ${KEY} LIMIT 1`),
     successor: numbered(`SELECT envelope FROM ${parked} WHERE ${KEY} AND previous IN (?, 0)
        ORDER BY previous DESC, sequence LIMIT 1`),

@@ -56,7 +56,7 @@ export function postgresOutboxStatements(name: string): OutboxStatements {
          (SELECT COUNT(*) FROM ${table} WHERE ${ADMIN_FILTERS.undeliverable}) AS undeliverable`,
       oldestPending: `SELECT created_at, ${LAG_MS} FROM ${table} ${OLDEST_PENDING}`,
       byCorrelation: numbered(
-        `SELECT ${SUMMARY_COLUMNS} FROM ${table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
+        `SELECT ${SUMMARY_COLUMNS}, headers FROM ${table} WHERE correlation_id = ? ORDER BY id LIMIT ?`,
       ),
     },
   };
