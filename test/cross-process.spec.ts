@@ -10,6 +10,8 @@ import { cleanUp, startEndpoint, uniquePrefix, waitFor } from './support/test-en
 
 const PLACED = 'test.OrderPlaced';
 const REFUND = 'test.RefundOrder';
+/** Commands sent under each ordering key in the keyed test. */
+const KEYED_STEPS = 25;
 
 /**
  * Routing across processes (DESIGN.md, "How a message flows", 3 Route). Subscriptions are per
@@ -169,6 +171,37 @@ describe('endpoints in separate processes', () => {
     expect(countBy(outcomes, (job) => String(job?.returnvalue))).toEqual({ duplicate: 110 });
   });
 
+  it("hands one key's messages to both processes and has them handled in commit order, each once", async () => {
+    const desk = orders.get(OrderDesk);
+    const keys = ['k-1', 'k-2', 'k-3', 'k-4'];
+    // Each key's commands one transaction after the other; the keys at once.
+    const sent = await Promise.all(
+      keys.map(async (key) => {
+        const ids: string[] = [];
+        for (let step = 1; step <= KEYED_STEPS; step++)
+          ids.push(await desk.refundInOrder(key, `${key}:${step}`));
+        return ids;
+      }),
+    );
+    await waitUntilSettled({
+      'billing/OrderPlaced': 200,
+      'billing/RefundOrder': 20 + keys.length * KEYED_STEPS,
+      'audit/OrderPlaced': 200,
+    });
+    // A key's next message waits for the one before to commit, so rows of a key are in id order.
+    const rows = (await handledRows())
+      .filter((row) => row.orderId.startsWith('k-'))
+      .sort((a, b) => a.id - b.id);
+    expect(tally(rows, sent.flat())).toEqual(exactlyOnce);
+    for (const key of keys)
+      expect(
+        rows
+          .filter((row) => row.orderId.startsWith(`${key}:`))
+          .map((row) => Number(row.orderId.slice(key.length + 1))),
+      ).toEqual(Array.from({ length: KEYED_STEPS }, (_, step) => step + 1));
+    expect(new Set(rows.map((row) => row.pid))).toEqual(new Set(billing.map((child) => child.pid)));
+  });
+
   it('lets the other process of an endpoint carry on when one stops on SIGTERM mid-stream', async () => {
     const desk = orders.get(OrderDesk);
     const before = Array.from({ length: 60 }, (_, index) => `p-${index}`);
@@ -190,10 +223,10 @@ describe('endpoints in separate processes', () => {
 
     await waitUntilSettled({
       'billing/OrderPlaced': 300,
-      'billing/RefundOrder': 20,
+      'billing/RefundOrder': 20 + 4 * KEYED_STEPS,
       'audit/OrderPlaced': 300,
     });
-    const rows = (await handledRows()).filter((row) => !row.orderId.startsWith('o-'));
+    const rows = (await handledRows()).filter((row) => /^[pq]-/.test(row.orderId));
     const billingPlaced = rows.filter((row) => row.endpoint === 'billing');
     expect(tally(billingPlaced, [...streamIds, ...laterIds])).toEqual(exactlyOnce);
     const laterPids = billingPlaced
