@@ -6,7 +6,7 @@ import { DeadLetterQueue } from '../dead-letters/dead-letter.queue';
 import type { ResolvedMessagingOptions } from '../interfaces/consistent-messaging-options.interface';
 import type { MessageHeaders } from '../interfaces/message-envelope.interface';
 import { BlockedKeys, type BlockedKey, type SkippedMessage } from '../ordering/blocked-keys';
-import { orderedPlaceAt, type OrderedPlace } from '../ordering/ordering-headers';
+import { readablePlaceAt, type OrderedPlace } from '../ordering/ordering-headers';
 import { PositionStore } from '../ordering/position.store';
 import { OutboxStore } from '../outbox/outbox.store';
 import { shortText } from '../errors/thrown-text';
@@ -240,7 +240,7 @@ export class MessagingAdminService {
     const keyed: { pair: HandlingPair; place: OrderedPlace }[] = [];
     const others: HandlingPair[] = [];
     for (const pair of pairs) {
-      const place = placeOrNone(headers.get(pair.messageId), pair.endpoint);
+      const place = readablePlaceAt(headers.get(pair.messageId), pair.endpoint);
       if (place) keyed.push({ pair, place });
       else others.push(pair);
     }
@@ -265,18 +265,6 @@ export class MessagingAdminService {
 interface HandlingPair {
   endpoint: string;
   messageId: string;
-}
-
-/** The message's place in its key's order at `endpoint`; none when unkeyed there (or unreadable). */
-function placeOrNone(
-  headers: MessageHeaders | undefined,
-  endpoint: string,
-): OrderedPlace | undefined {
-  try {
-    return headers ? orderedPlaceAt(headers, endpoint) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function found<T>(value: T | undefined, message: string): T {

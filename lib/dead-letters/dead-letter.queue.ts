@@ -14,6 +14,8 @@ import {
   type StoredDeadLetter,
 } from '../storage/dead-letter.store';
 import { inOwnTransaction } from '../storage/own-transaction';
+import { readablePlaceAt } from '../ordering/ordering-headers';
+import { PositionStore } from '../ordering/position.store';
 import { jobOptionsOf } from '../transport/job-options';
 import { QueueRegistry } from '../transport/queue.registry';
 import { unreadableDataOf } from '../transport/tolerant-job';
@@ -43,6 +45,7 @@ export class DeadLetterQueue {
     private readonly queues: QueueRegistry,
     private readonly transactions: AmbientTransactions,
     private readonly faults: FaultInjector,
+    private readonly positions: PositionStore,
   ) {}
 
   /** Keeps a job that failed for the last time, after `attempts` attempts, because of `error`. */
@@ -57,7 +60,7 @@ export class DeadLetterQueue {
       this.logger.warn(
         `Dead letter ${shortText(String(job.id))}: its ${bytes} bytes are more than the database takes in one statement (max_allowed_packet); only the first ${largest} are kept`,
       );
-    await this.store.write({
+    const row = {
       endpoint: this.options.endpoint,
       messageId: String(job.id),
       type: (typeof job.data?.type === 'string' ? job.data.type : job.name).slice(0, 255),
@@ -69,6 +72,15 @@ export class DeadLetterQueue {
       error: error.message.slice(0, ERROR_CHARS),
       stack: error.stack?.slice(0, STACK_CHARS) ?? null,
       attempts,
+    };
+    const place = unreadable
+      ? undefined
+      : readablePlaceAt(job.data?.headers, this.options.endpoint);
+    if (!place) return this.store.write(row);
+    // A released message's parked row is withdrawn with it: the dead letter holds it now.
+    await inOwnTransaction(this.transactions, async (queryRunner) => {
+      await this.store.write(row, queryRunner);
+      await this.positions.withdraw(queryRunner, this.options.endpoint, place);
     });
   }
 

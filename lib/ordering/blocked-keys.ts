@@ -6,7 +6,7 @@ import type { MessageHeaders } from '../interfaces/message-envelope.interface';
 import { DeadLetterStore } from '../storage/dead-letter.store';
 import { inOwnTransaction } from '../storage/own-transaction';
 import { AmbientTransactions } from '../unit-of-work/ambient-transactions';
-import { orderedPlaceAt, type OrderedPlace } from './ordering-headers';
+import { readablePlaceAt, type OrderedPlace } from './ordering-headers';
 import { ParkedMessageReleaser } from './parked-message.releaser';
 import { PositionStore, type KeyRef, type Releasable } from './position.store';
 
@@ -88,7 +88,11 @@ export class BlockedKeys {
       const position = await this.positions.lock(queryRunner, endpoint, key);
       const skipped = await this.positions.waitingFor(queryRunner, endpoint, key, position.last);
       if (skipped === null) return undefined;
-      await this.positions.set(queryRunner, endpoint, key, skipped, 0);
+      const unparked = await this.positions.unpark(queryRunner, endpoint, {
+        ...key,
+        sequence: skipped,
+      });
+      await this.positions.set(queryRunner, endpoint, key, skipped, unparked ? -1 : 0);
       const next = await this.positions.successor(queryRunner, endpoint, {
         ...key,
         sequence: skipped,
@@ -126,7 +130,7 @@ function headId(key: KeyRef, sequence: number): string {
 
 function placeOf(headers: string | null, endpoint: string): OrderedPlace | undefined {
   try {
-    return headers ? orderedPlaceAt(JSON.parse(headers) as MessageHeaders, endpoint) : undefined;
+    return readablePlaceAt(headers ? (JSON.parse(headers) as MessageHeaders) : undefined, endpoint);
   } catch {
     return undefined;
   }

@@ -25,8 +25,13 @@ export function orderingKeyProblem(key: unknown, from?: string): string | undefi
   const source = from ? ` (from ${from})` : '';
   if (typeof key !== 'string' || key === '')
     return `an ordering key must be a non-empty string${source}`;
-  if (key.length > MAX_ORDERING_KEY_LENGTH)
-    return `ordering key "${key.slice(0, 20)}…" is ${key.length} characters long, at most ${MAX_ORDERING_KEY_LENGTH}${source}`;
+  // Characters as the database counts them: code points, not UTF-16 units.
+  const length = [...key].length;
+  if (length > MAX_ORDERING_KEY_LENGTH)
+    return `ordering key "${key.slice(0, 20)}…" is ${length} characters long, at most ${MAX_ORDERING_KEY_LENGTH}${source}`;
+  // MySQL compares strings without trailing spaces: "a" and "a " would be one key there.
+  if (key.endsWith(' '))
+    return `ordering key "${key.slice(0, 20)}" ends with a space, which MySQL ignores when comparing keys${source}`;
   return undefined;
 }
 
@@ -61,6 +66,18 @@ export function sequencedDestinations(headers: MessageHeaders): string[] | undef
     return Object.keys(JSON.parse(raw) as Sequences);
   } catch {
     return [];
+  }
+}
+
+/** As `orderedPlaceAt`, but undefined too when the headers are missing or malformed. */
+export function readablePlaceAt(
+  headers: MessageHeaders | undefined,
+  endpoint: string,
+): OrderedPlace | undefined {
+  try {
+    return headers ? orderedPlaceAt(headers, endpoint) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -42,10 +42,13 @@ export class OrderingGate {
     const advance = await this.positions.advance(queryRunner, endpoint, place);
     if (advance.advanced) return { verdict: 'handle', byKey: true };
     const { position } = advance;
-    if (place.sequence <= position.last) return { verdict: 'duplicate' };
-    // A released message leaves its parked row now, whether it runs or waits again.
+    // A released message leaves its parked row now, whether it runs, waits again or is a copy.
     const unparked =
       position.parked > 0 && (await this.positions.unpark(queryRunner, endpoint, place)) ? 1 : 0;
+    if (place.sequence <= position.last) {
+      if (unparked) await this.positions.set(queryRunner, endpoint, place, position.last, -1);
+      return { verdict: 'duplicate' };
+    }
     if (await this.mayRun(queryRunner, place, position.last, position.parked > 0, unparked)) {
       await this.positions.set(queryRunner, endpoint, place, place.sequence, -unparked);
       const release = position.parked > 0 ? await this.successorOf(queryRunner, place) : undefined;

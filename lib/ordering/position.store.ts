@@ -103,8 +103,22 @@ export class PositionStore {
     return this.sql.parkedRows(result) > 0;
   }
 
+  /**
+   * Takes the message's parked row, if it has one, out of its key's parked messages (a dead letter
+   * now holds it): the sweeper must not release it again, nor the key count it as waiting.
+   */
+  async withdraw(queryRunner: QueryRunner, endpoint: string, place: OrderedPlace): Promise<void> {
+    const position = await this.lock(queryRunner, endpoint, place);
+    if (position.parked > 0 && (await this.unpark(queryRunner, endpoint, place)))
+      await this.set(queryRunner, endpoint, place, position.last, -1);
+  }
+
   /** Deletes the message's parked row; false when it had none. */
-  async unpark(queryRunner: QueryRunner, endpoint: string, place: OrderedPlace): Promise<boolean> {
+  async unpark(
+    queryRunner: QueryRunner,
+    endpoint: string,
+    place: KeyRef & Pick<OrderedPlace, 'sequence'>,
+  ): Promise<boolean> {
     const result: unknown = await queryRunner.query(this.sql.unpark, [
       ...keyOf(endpoint, place),
       place.sequence,

@@ -102,9 +102,12 @@ export class DeadLetterStore {
     return this.largestEnvelope;
   }
 
-  /** Writes a dead letter; a message dead-lettered again replaces its earlier row. */
-  async write(row: DeadLetterRow): Promise<void> {
-    await this.dataSource.query(this.sql.write, [
+  /**
+   * Writes a dead letter; a message dead-lettered again replaces its earlier row. On `queryRunner`
+   * when given (its transaction), else on a pooled connection.
+   */
+  async write(row: DeadLetterRow, queryRunner?: QueryRunner): Promise<void> {
+    await (queryRunner ?? this.dataSource).query(this.sql.write, [
       row.endpoint,
       row.messageId,
       row.type,

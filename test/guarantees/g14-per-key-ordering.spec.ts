@@ -264,6 +264,40 @@ describe('G14 per-key ordering: the receiver', () => {
     expect(await countParked(dataSource, prefix)).toBe(0);
   });
 
+  it('a released message that is dead-lettered leaves its parked row, and skipping it goes on', async () => {
+    G14ShippingHandler.failing.set('released-dead:2', Infinity);
+    const second = keyedEnvelope('g14-shipping', 'released-dead', 2);
+    await deliver(queue, second);
+    await waitFor('the second parked', async () => (await countParked(dataSource, prefix)) === 1);
+    await deliver(queue, keyedEnvelope('g14-shipping', 'released-dead', 1));
+    const deadLetters = shipping.get(DeadLetterQueue);
+    // Its release is its own job: the dead letter has that job's id.
+    await waitFor('the released second message dead-lettered', async () =>
+      (await deadLetters.list()).some((letter) => letter.jobId.startsWith(`${second.id}.r`)),
+    );
+    // Several sweeps: none releases it again, and nothing of the key counts as parked.
+    await sleep(1500);
+    expect(await countParked(dataSource, prefix)).toBe(0);
+    const blocked = shipping.get(BlockedKeys);
+    expect(await blocked.list()).toEqual([]);
+
+    await deliver(queue, keyedEnvelope('g14-shipping', 'released-dead', 3));
+    await waitFor('the third parked', async () => (await countParked(dataSource, prefix)) === 1);
+    expect((await blocked.list())[0]).toMatchObject({
+      orderingKey: 'released-dead',
+      waitingFor: 2,
+      head: { messageId: expect.stringMatching(new RegExp(`^${second.id}\\.r`)) },
+    });
+    expect(await blocked.skip('g14-test', 'released-dead')).toMatchObject({ skipped: 2 });
+    await waitFor(
+      'the third handled',
+      async () => (await handledSteps(dataSource, 'shipping')).get('released-dead')?.length === 2,
+    );
+    expect((await handledSteps(dataSource, 'shipping')).get('released-dead')).toEqual([1, 3]);
+    expect(await countParked(dataSource, prefix)).toBe(0);
+    G14ShippingHandler.failing.delete('released-dead:2');
+  });
+
   it('an operator skips a message that never arrived, and the parked ones go on in order', async () => {
     await deliver(queue, keyedEnvelope('g14-shipping', 'lost', 3));
     await deliver(queue, keyedEnvelope('g14-shipping', 'lost', 2));

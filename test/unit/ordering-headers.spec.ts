@@ -63,7 +63,14 @@ describe('ordering headers', () => {
     const unit = new UnitOfWork({} as QueryRunner, 'orders', 'library');
     unit.record(new Note('a'), 'shipping', { orderingKey: 'order-7' });
     expect(unit.pending[0].headers.orderingKey).toBe('order-7');
-    for (const orderingKey of ['', 'k'.repeat(192), 7 as unknown as string])
+    unit.record(new Note('a'), 'shipping', { orderingKey: '😀'.repeat(191) });
+    for (const orderingKey of [
+      '',
+      'k'.repeat(192),
+      '😀'.repeat(192),
+      'pad ',
+      7 as unknown as string,
+    ])
       expect(() => unit.record(new Note('b'), 'shipping', { orderingKey })).toThrow(
         InvalidMessageError,
       );
