@@ -31,6 +31,9 @@ interface Cached<T> {
 /** An instance not seen for this many refresh intervals is gone: its types no longer count. */
 const LIVE_INTERVALS = 3;
 
+/** How soon a registration that failed right after a reconnect is tried again. */
+const RETRY_AFTER_RECONNECT_MS = 1000;
+
 /**
  * KEYS: the endpoint's instances (id → `{"types":[…],"seenAt":ms}`), its types, the retry policies.
  * ARGV: instance id, its types (JSON), how long an instance stays live (ms), the subscribers' key
@@ -195,8 +198,14 @@ export class SubscriptionRegistry {
     this.policies = undefined;
   }
 
+  /** At a reconnect; a failure is tried again soon, not a whole refresh interval later. */
   private readonly refreshNow = (): void => {
-    void this.register().catch((error: unknown) => this.refreshFailed(error));
+    void this.register().catch((error: unknown) => {
+      this.refreshFailed(error);
+      setTimeout(() => {
+        if (this.types) this.refreshNow();
+      }, RETRY_AFTER_RECONNECT_MS).unref();
+    });
   };
 
   private schedule(): void {
